@@ -248,7 +248,14 @@ class Address(models.Model):
     class Meta:
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
-        ordering = ["-is_default", "-created_at"]
+        ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(is_default=True),
+                name="address_one_default_per_member",
+            ),
+        ]
 
     def __str__(self):
         return self.one_line()
@@ -318,8 +325,16 @@ class Notification(models.Model):
     key = models.CharField(
         _("idempotency key"), max_length=120, null=True, blank=True, unique=True
     )
+    sms_text = models.CharField(
+        _("SMS text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Empty when no SMS was asked for."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -333,3 +348,30 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, kept for the lockout window (per account and per IP).
+
+    ``identifier`` is what was typed, normalised (a phone or a username), so
+    unknown and known accounts lock alike and nothing reveals membership.
+    """
+
+    identifier = models.CharField(_("identifier"), max_length=150)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(
+                fields=["identifier", "-created_at"], name="signinfailure_ident_idx"
+            ),
+            models.Index(
+                fields=["client_ip", "-created_at"], name="signinfailure_ip_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} {self.created_at:%Y-%m-%d %H:%M}"
