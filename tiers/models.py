@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -69,3 +71,258 @@ class Tier(models.Model):
     def name(self) -> str:
         lang = (get_language() or "zh-hans").lower()
         return self.name_en if lang.startswith("en") else self.name_zh
+
+
+class Dimension(models.TextChoices):
+    CONSUMPTION = "consumption", _("Consumption")
+    INTERACTION = "interaction", _("Interaction")
+    SOCIAL = "social", _("Social")
+    LOYALTY = "loyalty", _("Loyalty")
+
+
+class GrowthWeights(models.Model):
+    """The operator-editable weights of the four growth dimensions (one row).
+
+    The four percentages must add up to exactly 100; the database refuses
+    anything else. A new weight applies to events recorded from then on.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    consumption = models.DecimalField(
+        _("consumption weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    interaction = models.DecimalField(
+        _("interaction weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    social = models.DecimalField(
+        _("social weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("12.5"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    loyalty = models.DecimalField(
+        _("loyalty weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("12.5"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("growth weights")
+        verbose_name_plural = _("growth weights")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="growthweights_single_row"),
+            models.CheckConstraint(
+                condition=Q(consumption__gte=0)
+                & Q(interaction__gte=0)
+                & Q(social__gte=0)
+                & Q(loyalty__gte=0),
+                name="growthweights_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    consumption=100
+                    - models.F("interaction")
+                    - models.F("social")
+                    - models.F("loyalty")
+                ),
+                name="growthweights_sum_100",
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Growth weights"))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        total = sum((getattr(self, d) or Decimal("0")) for d in Dimension.values)
+        if total != Decimal("100"):
+            raise ValidationError(
+                _("The four weights must add up to 100%% (now %(total)s%%).")
+                % {"total": total}
+            )
+
+    def weight(self, dimension: str) -> Decimal:
+        return getattr(self, dimension)
+
+
+class GrowthEvent(models.Model):
+    """One growth-value movement of a member (append-only).
+
+    ``weighted_value`` is the growth value that counts: the raw value times
+    the dimension's weight when the event was recorded. ``spend`` is the
+    money part of a purchase (negative for a refund) that counts towards the
+    spend alternative of a tier.
+    """
+
+    class Source(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        PURCHASE_CATEGORY = "purchase_category", _("New product category")
+        REFUND = "refund", _("Refund")
+        SIGN_IN = "sign_in", _("Daily sign-in")
+        ACTIVITY = "activity", _("Activity participation")
+        SURVEY = "survey", _("Survey")
+        REFERRAL = "referral", _("Referral")
+        SHARE = "share", _("Share")
+        REVIEW_PHOTO = "review_photo", _("Review with photos")
+        TENURE = "tenure", _("Membership tenure")
+        HIGH_TIER = "high_tier", _("Time at a high tier")
+        DECAY = "decay", _("Dormancy decay")
+        ADJUSTMENT = "adjustment", _("Operator adjustment")
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="growth_events",
+    )
+    dimension = models.CharField(
+        _("dimension"), max_length=12, choices=Dimension.choices
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    raw_value = models.DecimalField(_("raw value"), max_digits=12, decimal_places=2)
+    weighted_value = models.IntegerField(_("growth value"))
+    spend = models.DecimalField(
+        _("spend (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    note = models.CharField(_("note"), max_length=60, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("growth event")
+        verbose_name_plural = _("growth events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["member", "occurred_at"], name="growthevent_member_time_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.weighted_value:+d}"
+
+
+class TierStatus(models.Model):
+    """The tier a member holds now, and the window figures it was judged on.
+
+    A member without a row holds the entry tier. ``term_ends_on`` is when the
+    12-month term of the current tier ends (empty for the entry tier).
+    """
+
+    member = models.OneToOneField(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="tier_status",
+    )
+    tier = models.ForeignKey(
+        Tier, verbose_name=_("tier"), on_delete=models.PROTECT, related_name="statuses"
+    )
+    since = models.DateTimeField(_("holds the tier since"), default=timezone.now)
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
+    window_growth = models.IntegerField(_("growth value in window"), default=0)
+    window_spend = models.DecimalField(
+        _("spend in window (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    warned_for_term = models.DateField(
+        _("downgrade warning sent for term ending"), null=True, blank=True
+    )
+    birthday_year = models.PositiveSmallIntegerField(
+        _("birthday points given for year"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tier status")
+        verbose_name_plural = _("tier statuses")
+        indexes = [
+            models.Index(fields=["term_ends_on"], name="tierstatus_term_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.tier}"
+
+
+class TierChange(models.Model):
+    """History: every tier change of a member, with its reason (append-only)."""
+
+    class Reason(models.TextChoices):
+        UPGRADE = "upgrade", _("Growth or spend reached the tier")
+        DOWNGRADE = "downgrade", _("Term ended without retention")
+        PURCHASE = "purchase", _("Upgrade bought with points")
+        MANUAL = "manual", _("Changed by an operator")
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="tier_changes",
+    )
+    from_tier = models.ForeignKey(
+        Tier,
+        verbose_name=_("from tier"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_tier = models.ForeignKey(
+        Tier, verbose_name=_("to tier"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    window_growth = models.IntegerField(_("growth value in window"), default=0)
+    window_spend = models.DecimalField(
+        _("spend in window (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    batch = models.CharField(
+        _("batch"), max_length=40, blank=True, help_text=_("Nightly run, if any.")
+    )
+    key = models.CharField(
+        _("idempotency key"), max_length=120, null=True, blank=True, unique=True
+    )
+    created_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["member", "-created_at"], name="tierchange_member_idx"
+            ),
+            models.Index(fields=["batch"], name="tierchange_batch_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.from_tier} → {self.to_tier}"
