@@ -1,0 +1,309 @@
+"""Every write of the privileges app.
+
+Quotas hold under concurrency because a use locks the member's counter row for
+that privilege and period (``QuotaCounter``, unique per member/privilege/period)
+before it checks and increments it. Event places hold because a sign-up locks
+the event row before it checks and increments ``seats_taken`` (and the database
+refuses ``seats_taken > capacity``). Lock order, everywhere: event, then
+sign-up, then privilege use, then quota counter.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from members.actions import notification_send
+from tiers import selectors as tier_selectors
+
+from . import selectors
+from .exceptions import (
+    EventClosed,
+    EventError,
+    EventFull,
+    EventNotEligible,
+    NotEntitled,
+    QuotaExhausted,
+)
+from .models import EventSignup, MemberEvent, Privilege, PrivilegeUse, QuotaCounter
+from .models import TierGrant as _TierGrant
+
+
+def _renews_on(period: str, at=None) -> datetime.date | None:
+    local = timezone.localtime(at or timezone.now()).date()
+    if period == _TierGrant.Period.YEAR:
+        return datetime.date(local.year + 1, 1, 1)
+    if period == _TierGrant.Period.MONTH:
+        return (local.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return None
+
+
+def _quota_exhausted(entitlement: selectors.Entitlement) -> QuotaExhausted:
+    renews = _renews_on(entitlement.period)
+    if renews is None:
+        return QuotaExhausted(
+            _("You have already used “%(name)s” (%(quota)s in total).")
+            % {"name": entitlement.name, "quota": entitlement.quota}
+        )
+    return QuotaExhausted(
+        _(
+            "You have used all %(quota)s of “%(name)s” for this period; "
+            "it renews on %(date)s."
+        )
+        % {
+            "name": entitlement.name,
+            "quota": entitlement.quota,
+            "date": formats.date_format(renews, "SHORT_DATE_FORMAT"),
+        }
+    )
+
+
+def _existing_use(key: str, member_id: int, privilege_code: str | None):
+    use = PrivilegeUse.objects.select_related("privilege").filter(key=key).first()
+    if use is not None and (
+        use.member_id != member_id
+        or (privilege_code is not None and use.privilege.code != privilege_code)
+    ):
+        raise ValueError(f"privilege use key {key!r} belongs to another use")
+    return use
+
+
+def privilege_use(
+    *,
+    member_id: int,
+    privilege_code: str,
+    key: str,
+    ref_type: str = "",
+    ref_id: int | None = None,
+) -> PrivilegeUse:
+    """Record one use of a privilege, within the quota of the member's current tier.
+
+    Idempotent per ``key``: a repeat returns the first use (also when it was
+    returned since). Raises NotEntitled when the member's tier does not grant
+    the privilege and QuotaExhausted when the period's quota is used up.
+    Safe under concurrency: the per-period counter row is locked.
+    """
+    with transaction.atomic():
+        if (done := _existing_use(key, member_id, privilege_code)) is not None:
+            return done
+        entitlement = selectors.member_entitlement(member_id, privilege_code)
+        if entitlement is None:
+            name = (
+                Privilege.objects.filter(code=privilege_code).first() or privilege_code
+            )
+            raise NotEntitled(
+                _("Your membership tier does not include “%(name)s”.") % {"name": name}
+            )
+        pkey = selectors.period_key(entitlement.period)
+        # Make sure the counter row exists (a no-op if it does), then lock it.
+        QuotaCounter.objects.bulk_create(
+            [
+                QuotaCounter(
+                    member_id=member_id,
+                    privilege_id=entitlement.privilege_id,
+                    period_key=pkey,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        counter = QuotaCounter.objects.select_for_update().get(
+            member_id=member_id, privilege_id=entitlement.privilege_id, period_key=pkey
+        )
+        # A concurrent call with the same key may have committed while we waited.
+        if (done := _existing_use(key, member_id, privilege_code)) is not None:
+            return done
+        if entitlement.quota is not None and counter.used >= entitlement.quota:
+            raise _quota_exhausted(entitlement)
+        counter.used += 1
+        counter.save(update_fields=["used"])
+        return PrivilegeUse.objects.create(
+            member_id=member_id,
+            privilege_id=entitlement.privilege_id,
+            tier_code=entitlement.tier_code,
+            period_key=pkey,
+            key=key,
+            ref_type=ref_type,
+            ref_id=ref_id,
+        )
+
+
+def privilege_use_return(*, key: str) -> None:
+    """Give a use back (e.g. the booking it paid for was cancelled).
+
+    The quota of the use's period is restored. Idempotent: an unknown or an
+    already returned key changes nothing.
+    """
+    with transaction.atomic():
+        use = PrivilegeUse.objects.select_for_update().filter(key=key).first()
+        if use is None or use.returned_at is not None:
+            return
+        counter = (
+            QuotaCounter.objects.select_for_update()
+            .filter(
+                member_id=use.member_id,
+                privilege_id=use.privilege_id,
+                period_key=use.period_key,
+            )
+            .first()
+        )
+        if counter is not None and counter.used > 0:
+            counter.used -= 1
+            counter.save(update_fields=["used"])
+        use.returned_at = timezone.now()
+        use.save(update_fields=["returned_at"])
+
+
+def free_service_use(
+    *,
+    member_id: int,
+    service_type_code: str,
+    key: str,
+    ref_type: str = "",
+    ref_id: int | None = None,
+) -> PrivilegeUse:
+    """Use one free service of this service type, whichever privilege grants it.
+
+    For callers that know the service type but not the privilege code
+    (bookings). Same guarantees and exceptions as ``privilege_use``.
+    """
+    if (done := _existing_use(key, member_id, None)) is not None:
+        return done
+    entitlements = selectors.free_service_entitlements(member_id, service_type_code)
+    if not entitlements:
+        raise NotEntitled(
+            _("Your membership tier includes no free service of this type.")
+        )
+    entitlements.sort(key=lambda e: (e.exhausted, e.remaining is None))
+    last_error = None
+    for entitlement in entitlements:
+        try:
+            return privilege_use(
+                member_id=member_id,
+                privilege_code=entitlement.code,
+                key=key,
+                ref_type=ref_type,
+                ref_id=ref_id,
+            )
+        except QuotaExhausted as exc:
+            last_error = exc
+    raise last_error
+
+
+# Events -------------------------------------------------------------------
+
+
+def _event_access_code(member_id: int) -> str:
+    codes = [
+        e.code
+        for e in selectors.member_entitlements(member_id)
+        if e.kind == Privilege.Kind.EVENT_ACCESS
+    ]
+    if not codes:
+        raise NotEntitled(_("Member events are not included in your membership tier."))
+    return codes[0]
+
+
+def event_signup(
+    *,
+    event_id: int,
+    member_id: int,
+    source: str = EventSignup.Source.PORTAL,
+    ref_key: str | None = None,
+) -> EventSignup:
+    """Take a place at an event for a member; never more places than capacity.
+
+    A portal sign-up uses the member's event-access privilege (quota counted);
+    a ticket bought with points (``source="ticket"``) or an operator's sign-up
+    does not. Idempotent: a member already signed up gets the same sign-up back,
+    and a repeated ``ref_key`` returns its sign-up. Raises EventClosed,
+    EventNotEligible, EventFull, NotEntitled or QuotaExhausted.
+    """
+    with transaction.atomic():
+        if (
+            ref_key
+            and (done := EventSignup.objects.filter(ref_key=ref_key).first())
+            is not None
+        ):
+            return done
+        event = (
+            MemberEvent.objects.select_for_update()
+            .select_related("min_tier")
+            .get(pk=event_id)
+        )
+        existing = EventSignup.objects.filter(
+            event=event, member_id=member_id, status=EventSignup.Status.CONFIRMED
+        ).first()
+        if existing is not None:
+            return existing
+        if not event.is_published or timezone.now() >= event.closes_at:
+            raise EventClosed()
+        tier = tier_selectors.tier_for_member(member_id)
+        if tier is None or tier.rank < event.min_tier.rank:
+            raise EventNotEligible(
+                _("This event is open to %(tier)s members and above.")
+                % {"tier": event.min_tier.name}
+            )
+        if event.seats_taken >= event.capacity:
+            raise EventFull()
+        signup = EventSignup.objects.create(
+            event=event, member_id=member_id, source=source, ref_key=ref_key
+        )
+        if source == EventSignup.Source.PORTAL:
+            privilege_use(
+                member_id=member_id,
+                privilege_code=_event_access_code(member_id),
+                key=signup.use_key,
+                ref_type="event_signup",
+                ref_id=signup.pk,
+            )
+        event.seats_taken += 1
+        event.save(update_fields=["seats_taken"])
+        notification_send(
+            member_id=member_id,
+            title=_("You are signed up: %(event)s") % {"event": event.title},
+            body=_("%(when)s, %(place)s. See you there!")
+            % {
+                "when": formats.date_format(
+                    timezone.localtime(event.starts_at), "DATETIME_FORMAT"
+                ),
+                "place": event.place,
+            },
+            url="/me/events/",
+            category="event",
+            key=f"event-signup:{signup.pk}",
+        )
+    return signup
+
+
+def event_signup_cancel(
+    *, signup_id: int, member_id: int | None = None, by_staff: bool = False
+) -> EventSignup:
+    """Give a place back. Members may cancel until sign-up closes; staff any time.
+
+    ``member_id`` (when given) must own the sign-up. The event-access use, if
+    any, is returned. Idempotent: cancelling a cancelled sign-up changes nothing.
+    """
+    with transaction.atomic():
+        event_pk = (
+            EventSignup.objects.filter(pk=signup_id)
+            .values_list("event_id", flat=True)
+            .get()
+        )
+        event = MemberEvent.objects.select_for_update().get(pk=event_pk)
+        signup = EventSignup.objects.select_for_update().get(pk=signup_id)
+        if member_id is not None and signup.member_id != member_id:
+            raise EventError(_("This sign-up is not yours."))
+        if signup.status == EventSignup.Status.CANCELLED:
+            return signup
+        if not by_staff and timezone.now() >= event.closes_at:
+            raise EventClosed(_("It is too late to cancel this sign-up."))
+        signup.status = EventSignup.Status.CANCELLED
+        signup.cancelled_at = timezone.now()
+        signup.save(update_fields=["status", "cancelled_at"])
+        event.seats_taken -= 1
+        event.save(update_fields=["seats_taken"])
+        privilege_use_return(key=signup.use_key)
+    return signup
