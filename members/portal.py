@@ -49,3 +49,23 @@ def register_nav_link(*, order: int, label, url_name: str) -> None:
 def render_home_cards(request) -> list[tuple[str, dict]]:
     """(template, context) for each registered card, in order."""
     return [(card.template, card.context(request)) for card in home_cards]
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    name: str
+    collect: Callable  # collect(member) -> JSON-serialisable data
+
+
+export_sections: list[ExportSection] = []
+
+
+def register_export_section(*, name: str, collect: Callable) -> None:
+    """Add a section to a member's data export (``/me/export/``).
+
+    ``collect(member)`` returns JSON-serialisable data (dicts, lists, strings,
+    numbers; use ``str`` for Decimal and ``isoformat()`` for dates). Higher apps
+    call this in ``AppConfig.ready()``, e.g. ``name="points"``.
+    """
+    if all(s.name != name for s in export_sections):
+        export_sections.append(ExportSection(name, collect))

@@ -117,7 +117,8 @@ LOGOUT_REDIRECT_URL = "members:landing"
 
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "phone", "name", "email")},
     },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
