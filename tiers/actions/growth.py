@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from members.actions import notification_send
 
-from . import conf, signals
-from .exceptions import AlreadyTopTier, InvalidGrowth, ReasonRequired, SameTier
-from .models import Dimension, GrowthEvent, GrowthWeights, Tier, TierChange, TierStatus
+from .. import conf, signals
+from ..exceptions import AlreadyTopTier, InvalidGrowth, ReasonRequired, SameTier
+from ..models import Dimension, GrowthEvent, GrowthWeights, Tier, TierChange, TierStatus
 
 Source = GrowthEvent.Source
 
