@@ -42,6 +42,35 @@ def _entry_tier(db):
     )
 
 
-@pytest.fixture(autouse=True)
-def _api_urls(settings):
-    settings.ROOT_URLCONF = "tests.api.urls"
+@pytest.fixture
+def customer(api, our_dealer):
+    """A customer this dealer enrolled, through the API."""
+    from members.models import Member
+
+    body = api.post(
+        "/api/v1/customers/", {"phone": "13700137000", "name": "赵敏"}, format="json"
+    ).json()
+    return Member.objects.get(pk=body["id"])
+
+
+def purchase_body(customer, **overrides):
+    from django.utils import timezone
+
+    body = {
+        "customer_id": customer.pk,
+        "order_no": "SO-1001",
+        "purchased_at": (timezone.now()).isoformat(),
+        "amount": "2598.00",
+        "items": [
+            {
+                "sku": "RAD-600",
+                "name": "钢制散热器 600",
+                "category": "radiator",
+                "quantity": 2,
+                "unit_price": "1299.00",
+                "serial_numbers": ["SN-A-1", "SN-A-2"],
+            }
+        ],
+    }
+    body.update(overrides)
+    return body

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from members.models import Member
 from services.api.idempotency import idempotency_records_purge
-from services.models import IdempotencyRecord
+from services.api.models import IdempotencyRecord
 from tests.concurrency import run_concurrently
 from tests.factories.api import api_client, dealer_token
 
