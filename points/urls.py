@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "points"
-urlpatterns: list = []
+urlpatterns = [
+    path("me/points/", views.my_points, name="mine"),
+]

@@ -1,0 +1,91 @@
+"""Reads of the points app: pages, the dealer API and the admin share these."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Min, Sum
+from django.utils import timezone
+
+from .models import Account, LedgerEntry, Lot, Purchase
+
+
+@dataclass
+class PointsSummary:
+    balance: int
+    debt: int
+    pending: int
+    next_expiry_points: int
+    next_expiry_at: dt.datetime | None
+
+    @property
+    def available(self) -> int:
+        return max(self.balance, 0)
+
+
+def balance_for_member(member_id: int) -> int:
+    """The member's cached balance (0 before the first entry)."""
+    return (
+        Account.objects.filter(member_id=member_id)
+        .values_list("balance", flat=True)
+        .first()
+        or 0
+    )
+
+
+def pending_for_member(member_id: int) -> int:
+    return (
+        Purchase.objects.filter(
+            member_id=member_id, pending_state=Purchase.PendingState.PENDING
+        ).aggregate(s=Sum(F("points_earned") - F("points_reversed")))["s"]
+        or 0
+    )
+
+
+def next_expiry(account_id: int | None, *, now=None) -> tuple[int, dt.datetime | None]:
+    """(points, when) of the soonest expiry still ahead; (0, None) when none."""
+    if account_id is None:
+        return 0, None
+    now = now or timezone.now()
+    lots = Lot.objects.filter(
+        account_id=account_id, remaining__gt=0, expires_at__gt=now
+    )
+    first = lots.aggregate(at=Min("expires_at"))["at"]
+    if first is None:
+        return 0, None
+    points = lots.filter(expires_at=first).aggregate(s=Sum("remaining"))["s"] or 0
+    return points, first
+
+
+def summary_for_member(member_id: int) -> PointsSummary:
+    account = Account.objects.filter(member_id=member_id).only("id", "balance").first()
+    balance = account.balance if account else 0
+    points, at = next_expiry(account.pk if account else None)
+    return PointsSummary(
+        balance=balance,
+        debt=max(-balance, 0),
+        pending=pending_for_member(member_id),
+        next_expiry_points=points,
+        next_expiry_at=at,
+    )
+
+
+def history_for_member(member_id: int):
+    """The member's ledger, newest first."""
+    return (
+        LedgerEntry.objects.filter(account__member_id=member_id)
+        .only("kind", "points", "balance_after", "reason", "created_at")
+        .order_by("-created_at", "-id")
+    )
+
+
+def pending_purchases_for_member(member_id: int):
+    return Purchase.objects.filter(
+        member_id=member_id, pending_state=Purchase.PendingState.PENDING
+    ).order_by("pending_until", "id")
+
+
+def home_card_context(request) -> dict:
+    member = getattr(request.user, "member", None)
+    if member is None:
+        return {}
+    return {"points": summary_for_member(member.pk)}
