@@ -258,6 +258,8 @@ class ProfileForm(forms.Form):
 
 
 class AddressForm(forms.ModelForm):
+    phone = PhoneField(label=_("Contact number"))
+
     class Meta:
         model = Address
         fields = [
@@ -270,10 +272,6 @@ class AddressForm(forms.ModelForm):
             "detail",
             "is_default",
         ]
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
-
-    def clean_phone(self):
-        return normalize_phone(self.cleaned_data.get("phone"))
 
 
 class CloseAccountForm(forms.Form):
