@@ -7,4 +7,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("services.api.urls")),
+    path("", include("services.api.vouchers")),  # rewards vouchers (issue 8)
 ]
