@@ -86,7 +86,7 @@ def test_nightly_upgrades_exactly_at_each_growth_threshold(
     tiers, on_today, code, awards
 ):
     target = tiers[code]
-    below = [t for t in tiers.values() if t.rank == target.rank - 1][0]
+    below = next(t for t in tiers.values() if t.rank == target.rank - 1)
     just_below = _member_at(below, growth=target.min_growth - 1)
     at = _member_at(below, growth=target.min_growth)
 
