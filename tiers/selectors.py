@@ -28,6 +28,17 @@ def tier_for_member(member_id: int) -> Tier:
     return status.tier if status is not None else entry_tier()
 
 
+def tiers_for_members(member_ids) -> dict[int, Tier]:
+    """Each member's current tier in at most two queries (lists, the API)."""
+    ids = list(member_ids)
+    held = {
+        s.member_id: s.tier
+        for s in TierStatus.objects.filter(member_id__in=ids).select_related("tier")
+    }
+    entry = entry_tier() if len(held) < len(ids) else None
+    return {mid: held.get(mid, entry) for mid in ids}
+
+
 def earning_multiplier(member_id: int) -> Decimal:
     """The points earning multiplier of the member's current tier."""
     tier = tier_for_member(member_id)

@@ -261,3 +261,20 @@ def test_daily_sign_in_counts_once_a_day(member, tiers, time_machine):
     time_machine.move_to("2026-03-02 00:01 +08:00")
     assert actions.sign_in_record(member_id=member.pk) is not None
     assert GrowthEvent.objects.filter(source="sign_in").count() == 2
+
+
+def test_tiers_for_members_in_two_queries(tiers, django_assert_num_queries):
+    gold = TierStatusFactory(tier=tiers["gold"]).member
+    plain = TierStatusFactory(tier=tiers["regular"]).member
+    from tests.factories import MemberFactory
+
+    newcomer = MemberFactory()
+
+    with django_assert_num_queries(2):
+        found = selectors.tiers_for_members([gold.pk, plain.pk, newcomer.pk])
+
+    assert found == {
+        gold.pk: tiers["gold"],
+        plain.pk: tiers["regular"],
+        newcomer.pk: tiers["regular"],
+    }
