@@ -211,6 +211,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Token-authenticated, dealer-scoped API (see docs/api.md).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Dealer API: stable names where several resources have a status or kind.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "services.models.Booking.Status",
+        "PhotoKindEnum": "services.models.BookingPhoto.Kind",
+        "VoucherKindEnum": "services.api.vouchers.KINDS",
+        "VoucherStatusEnum": "services.api.vouchers.STATUSES",
+    },
 }
 
 LOGGING = {

@@ -39,4 +39,9 @@ class DealerAPIView(DealerAPIMixin, APIView):
 
 class DealerViewSet(DealerAPIMixin, viewsets.GenericViewSet):
     """A viewset whose ``get_queryset`` must already be scoped to the dealer:
-    another dealer's object is then simply not found (404, never 403)."""
+    another dealer's object is then simply not found (404, never 403).
+
+    Any path segment reaches the view, so a malformed id is a JSON 404 too.
+    """
+
+    lookup_value_regex = "[^/]+"
