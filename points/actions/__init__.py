@@ -24,15 +24,19 @@ from .purchases import (
     release_due_pending,
 )
 from .rules import (
+    BulkAwardResult,
+    custom_event_bulk_award,
     custom_event_record,
     points_award_requested_receive,
     registration_bonus_award,
 )
 
 __all__ = [
+    "BulkAwardResult",
     "PurchasePreview",
     "account_lock",
     "accounts_lock",
+    "custom_event_bulk_award",
     "custom_event_record",
     "expiry_reminders_send",
     "lot_expiry",

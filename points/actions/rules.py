@@ -11,11 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.models import Member
+from members.phone import normalize_phone
 from tiers.selectors import earning_multiplier, tier_for_member
 
 from ..exceptions import UnknownEvent
@@ -278,3 +281,67 @@ def points_award_requested_receive(
         source_type=source or "tiers",
         extra_points=max(points, 0),
     )
+
+
+@dataclass
+class BulkAwardResult:
+    awarded: list[int]
+    skipped: list[int]
+    unknown: list[str]
+
+
+def custom_event_bulk_award(
+    *,
+    event_code: str,
+    batch: str,
+    actor_id: int | None,
+    member_ids=(),
+    phones=(),
+) -> BulkAwardResult:
+    """Record a custom event for many members (ids and/or mobile numbers).
+
+    Each member gets at most one entry per ``batch`` (key ``bulk:<batch>:<id>``),
+    so resubmitting the same batch awards nobody twice. Result: members
+    awarded, members skipped (cap, rule window, already awarded in this batch,
+    closed account), phones that match no member (or are not valid numbers).
+    """
+    if not EarningRule.objects.filter(
+        kind=RuleKind.CUSTOM_EVENT, event_code=event_code
+    ).exists():
+        raise UnknownEvent()
+    ids, unknown, wanted = set(member_ids), [], {}
+    for raw in phones:
+        raw = str(raw).strip()
+        if not raw:
+            continue
+        try:
+            wanted[normalize_phone(raw)] = raw
+        except ValidationError:
+            unknown.append(raw)
+    found = dict(
+        Member.objects.filter(user__phone__in=list(wanted)).values_list(
+            "user__phone", "pk"
+        )
+    )
+    unknown += [raw for phone, raw in wanted.items() if phone not in found]
+    ids |= set(found.values())
+    open_ids = set(
+        Member.objects.filter(pk__in=ids, closed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    awarded, skipped = [], sorted(ids - open_ids)
+    for member_id in sorted(open_ids):
+        key = f"bulk:{batch}:{member_id}"
+        if _existing(key) is not None:
+            skipped.append(member_id)
+            continue
+        entry = custom_event_record(
+            member_id=member_id,
+            event_code=event_code,
+            key=key,
+            actor_id=actor_id,
+            source_type="bulk_award",
+        )
+        (awarded if entry is not None else skipped).append(member_id)
+    return BulkAwardResult(awarded=awarded, skipped=skipped, unknown=unknown)
