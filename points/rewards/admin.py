@@ -275,7 +275,10 @@ class RedemptionAdmin(admin.ModelAdmin):
         # Only the fulfilment note is editable here.
         Redemption.objects.filter(pk=obj.pk).update(note=obj.note)
 
-    @admin.action(description=_("Mark selected redemptions fulfilled (shipped)"))
+    @admin.action(
+        permissions=["change"],
+        description=_("Mark selected redemptions fulfilled (shipped)"),
+    )
     def fulfil_selected(self, request, queryset):
         self._run(
             request,
@@ -285,7 +288,10 @@ class RedemptionAdmin(admin.ModelAdmin):
             _("%(count)d redemptions marked fulfilled."),
         )
 
-    @admin.action(description=_("Cancel selected redemptions and refund the points"))
+    @admin.action(
+        permissions=["change"],
+        description=_("Cancel selected redemptions and refund the points"),
+    )
     def cancel_selected(self, request, queryset):
         self._run(
             request,

@@ -133,3 +133,24 @@ def test_vouchers_are_found_by_code_as_printed(
     with django_assert_max_num_queries(10):
         response = admin_client_.get(url, {"q": voucher.display_code.lower()})
     assert [v.pk for v in response.context["cl"].result_list] == [voucher.pk]
+
+
+def test_read_only_staff_cannot_fulfil_or_cancel(client, redemptions):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import StaffUserFactory
+
+    analyst = StaffUserFactory()
+    analyst.user_permissions.add(
+        Permission.objects.get(
+            codename="view_redemption", content_type__app_label="rewards"
+        )
+    )
+    client.force_login(analyst)
+    url = reverse("admin:rewards_redemption_changelist")
+    assert client.get(url).status_code == 200
+    client.post(
+        url, {"action": "cancel_selected", "_selected_action": [redemptions[0].pk]}
+    )
+    redemptions[0].refresh_from_db()
+    assert redemptions[0].status == Redemption.Status.PLACED
