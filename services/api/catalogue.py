@@ -92,7 +92,7 @@ class SlotViewSet(mixins.ListModelMixin, DealerViewSet):
     serializer_class = SlotSerializer
     filterset_class = SlotFilter
     ordering_fields = ["date", "id"]
-    ordering = ["date", "period", "id"]
+    ordering = ["date", "-period", "id"]  # morning before afternoon
 
     def get_queryset(self):
         return bookable_slots()
