@@ -207,3 +207,10 @@ def test_kinds_offered_as_filters_are_every_kind(member_client, catalogue):
     page = response.content.decode()
     for value, _label in RewardItem.Kind.choices:
         assert f"kind={value}" in page
+
+
+def test_pages_are_in_chinese_by_default(member_client, member, catalogue):
+    give_points(member, 100)
+    page = member_client.get(reverse("rewards:catalogue")).content.decode()
+    assert "我能兑换的" in page
+    assert "积分不足" in page
