@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class PrivilegesConfig(AppConfig):
     name = "privileges"
     verbose_name = _("Privileges")
+
+    def ready(self):
+        from members.portal import register_home_card, register_nav_link
+        from points.rewards.registry import register_fulfiller
+        from tiers.registry import register_comparison_rows
+
+        from . import portal, rewards_fulfilment
+
+        register_home_card(
+            order=30,
+            template="privileges/home_card.html",
+            context=portal.home_card_context,
+        )
+        register_nav_link(order=30, label=_("Privileges"), url_name="privileges:mine")
+        register_nav_link(order=31, label=_("Events"), url_name="privileges:events")
+        register_comparison_rows(order=10, provider=portal.comparison_rows)
+        register_fulfiller(
+            "event_ticket",
+            fulfil=rewards_fulfilment.ticket_issue,
+            cancel=rewards_fulfilment.ticket_cancel,
+        )

@@ -18,7 +18,14 @@ from django.utils import timezone
 from tiers import selectors as tier_selectors
 from tiers.models import Tier
 
-from .models import EventSignup, MemberEvent, Privilege, QuotaCounter, TierGrant
+from .models import (
+    EventSignup,
+    MemberEvent,
+    Privilege,
+    PrivilegeUse,
+    QuotaCounter,
+    TierGrant,
+)
 
 UNLIMITED = sys.maxsize  # what free_service_remaining answers for an unlimited quota
 
@@ -133,6 +140,34 @@ def tier_entitlements(tier: Tier) -> list[Entitlement]:
     return [_entitlement(g, tier) for g in grants.values()]
 
 
+def entitlements_by_tier(tiers: list[Tier]) -> dict[int, dict[str, Entitlement]]:
+    """For each tier id, what it grants by privilege code (one query)."""
+    by_tier = _grants_by_tier(list(tiers))
+    return {
+        t.id: {g.privilege.code: _entitlement(g, t) for g in by_tier[t.id].values()}
+        for t in tiers
+    }
+
+
+def catalogue_rows(
+    tiers: list[Tier],
+) -> list[tuple[Privilege, list[Entitlement | None]]]:
+    """The grants matrix: each granted privilege with one cell per tier (one query)."""
+    by_tier = _grants_by_tier(list(tiers))
+    privileges: dict[int, Privilege] = {}
+    for grants in by_tier.values():
+        for grant in grants.values():
+            privileges.setdefault(grant.privilege_id, grant.privilege)
+    rows = []
+    for p in sorted(privileges.values(), key=lambda p: (p.position, p.code)):
+        cells = []
+        for t in tiers:
+            grant = by_tier[t.id].get(p.id)
+            cells.append(_entitlement(grant, t) if grant is not None else None)
+        rows.append((p, cells))
+    return rows
+
+
 def tiers_with_entitlements() -> list[tuple[Tier, list[Entitlement]]]:
     """Every tier, lowest first, with what it grants. Two queries."""
     tiers = tier_selectors.tiers_ordered()
@@ -140,14 +175,17 @@ def tiers_with_entitlements() -> list[tuple[Tier, list[Entitlement]]]:
     return [(t, [_entitlement(g, t) for g in by_tier[t.id].values()]) for t in tiers]
 
 
-def member_entitlements(member_id: int, *, at=None) -> list[Entitlement]:
+def member_entitlements(
+    member_id: int, *, at=None, tier: Tier | None = None
+) -> list[Entitlement]:
     """What the member gets now: privilege, parameter, quota, used and remaining.
 
     Follows the member's *current* tier: after a downgrade only the new tier's
     grants count, and uses already made in the period still count against the
-    (possibly smaller) quota.
+    (possibly smaller) quota. ``tier``: the member's current tier, when the
+    caller has already read it (saves the query).
     """
-    tier = tier_selectors.tier_for_member(member_id)
+    tier = tier or tier_selectors.tier_for_member(member_id)
     if tier is None:
         return []
     grants = _grants_by_tier([tier])[tier.id]
@@ -301,3 +339,91 @@ def events_with_counts():
             "signups", filter=Q(signups__status=EventSignup.Status.CONFIRMED)
         )
     )
+
+
+# Reports ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    privilege: Privilege
+    cells: list[UsageCell]
+
+
+@dataclass(frozen=True)
+class UsageCell:
+    tier: Tier
+    granted: bool
+    eligible: int  # members holding the tier now
+    uses: int  # uses (not returned) in the period by members at this tier
+    users: int  # distinct members behind those uses
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Uses per eligible member, in percent."""
+        if not self.granted or not self.eligible:
+            return None
+        return (Decimal(self.uses) * 100 / self.eligible).quantize(Decimal("0.1"))
+
+    @property
+    def adoption(self) -> Decimal | None:
+        """Share of eligible members who used it at least once, in percent."""
+        if not self.granted or not self.eligible:
+            return None
+        return (Decimal(self.users) * 100 / self.eligible).quantize(Decimal("0.1"))
+
+
+def members_per_tier(tiers: list[Tier]) -> dict[int, int]:
+    """Open member accounts per current tier (no status row: the entry tier). Two queries."""
+    from members.models import Member
+    from tiers.models import TierStatus
+
+    counts = dict(
+        TierStatus.objects.filter(member__closed_at__isnull=True)
+        .values("tier_id")
+        .annotate(n=Count("pk"))
+        .values_list("tier_id", "n")
+        .order_by()
+    )
+    total = Member.objects.filter(closed_at__isnull=True).count()
+    if tiers:
+        entry = min(tiers, key=lambda t: t.rank)
+        counts[entry.id] = counts.get(entry.id, 0) + total - sum(counts.values())
+    return counts
+
+
+def usage_report(*, since, until) -> tuple[list[Tier], list[UsageRow]]:
+    """Uses / eligible members per privilege per tier, set-based (four queries).
+
+    Uses are attributed to the tier the member held when using; eligibility is
+    the tier's current membership. Returned uses do not count.
+    """
+    tiers = tier_selectors.tiers_ordered()
+    eligible = members_per_tier(tiers)
+    uses = {
+        (r["privilege_id"], r["tier_code"]): (r["uses"], r["users"])
+        for r in PrivilegeUse.objects.filter(
+            used_at__gte=since, used_at__lt=until, returned_at__isnull=True
+        )
+        .values("privilege_id", "tier_code")
+        .annotate(uses=Count("id"), users=Count("member_id", distinct=True))
+        .order_by()
+    }
+    rows = []
+    for privilege, cells in catalogue_rows(tiers):
+        rows.append(
+            UsageRow(
+                privilege=privilege,
+                cells=[
+                    UsageCell(
+                        tier=t,
+                        granted=cell is not None,
+                        eligible=eligible.get(t.id, 0),
+                        uses=uses.get((privilege.id, t.code), (0, 0))[0],
+                        users=uses.get((privilege.id, t.code), (0, 0))[1],
+                    )
+                    for t, cell in zip(tiers, cells, strict=True)
+                ],
+            )
+        )
+    return tiers, rows

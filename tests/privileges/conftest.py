@@ -1,6 +1,25 @@
-import pytest
+import importlib
 
+import pytest
+from django.apps import apps
+
+from privileges.models import Privilege
 from tiers.models import Tier
+
+# Data migrations whose rows these tests rely on. A transactional test (any
+# app's) flushes every table when it ends, so they are re-applied when missing.
+_DEFAULT_DATA = (
+    "tiers.migrations.0002_default_tiers",
+    "tiers.migrations.0004_default_weights",
+    "privileges.migrations.0002_default_catalogue",
+)
+
+
+@pytest.fixture(autouse=True)
+def default_catalogue(db):
+    if not Tier.objects.exists() or not Privilege.objects.exists():
+        for module in _DEFAULT_DATA:
+            importlib.import_module(module).create(apps, None)
 
 
 @pytest.fixture
