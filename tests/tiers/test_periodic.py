@@ -131,3 +131,15 @@ def test_weights_must_add_up_to_one_hundred_percent(tiers):
         weights.full_clean()
     with pytest.raises(IntegrityError):
         weights.save()
+
+
+def test_seed_demo_tiers_is_idempotent(tiers):
+    from django.core.management import call_command
+
+    from tests.factories import UserFactory
+
+    member = MemberFactory(user=UserFactory(phone="13800000003"))
+    call_command("seed_demo_tiers", stdout=None)
+    call_command("seed_demo_tiers", stdout=None)
+    assert GrowthEvent.objects.filter(member=member).count() == 2
+    assert TierStatus.objects.get(member=member).tier.rank > 0
