@@ -23,6 +23,10 @@ from .models import (
 )
 from .phone import mask_phone, normalize_phone
 
+admin.site.site_header = _("Radiator Club operator console")
+admin.site.site_title = _("Radiator Club operator console")
+admin.site.index_title = _("Programme operations")
+
 
 class PhoneSearchMixin:
     """Search a typed mobile number in its normalised form too (+86 138-...)."""
@@ -386,3 +390,6 @@ class NotificationAdmin(admin.ModelAdmin):
         )
         if sent is not None:
             obj.pk = sent.pk
+
+
+from . import admin_tokens  # noqa: E402,F401

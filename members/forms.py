@@ -6,9 +6,10 @@ from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from .clientip import client_ip
 from .exceptions import AccountLocked
-from .http import client_ip
 from .models import Address, PhoneCode, User
 from .phone import normalize_phone
 
@@ -84,7 +85,7 @@ class _NewPasswordMixin(forms.Form):
 class RegisterForm(_NewPasswordMixin):
     phone = PhoneField()
     code = CodeField()
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     accept_terms = forms.BooleanField(
         label=_("I agree to the programme terms and the privacy policy"),
         error_messages={"required": _("Please accept the terms to register.")},
@@ -215,7 +216,7 @@ class LoginForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     email = forms.EmailField(label=_("Email"), required=False)
     birthday = forms.DateField(
         label=_("Birthday"),

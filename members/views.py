@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import actions, selectors
+from .clientip import client_ip
 from .exceptions import CodeInvalid, MembersError, RateLimited
 from .forms import (
     AddressForm,
@@ -28,7 +29,6 @@ from .forms import (
     RegisterForm,
     SendCodeForm,
 )
-from .http import client_ip
 from .models import Address, Notification, PhoneCode
 from .portal import render_home_cards
 

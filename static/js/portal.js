@@ -6,12 +6,12 @@
     return input ? input.value : "";
   }
   function countdown(button, seconds) {
-    var label = button.dataset.label, wait = button.dataset.wait || "%(s)s";
+    var label = button.dataset.label, wait = button.dataset.wait || "";
     button.disabled = true;
     var left = seconds;
     (function tick() {
       if (left <= 0) { button.disabled = false; button.textContent = label; return; }
-      button.textContent = wait.replace("%(s)s", left);
+      button.textContent = wait + " (" + left + "s)";
       left -= 1;
       setTimeout(tick, 1000);
     })();
@@ -35,7 +35,7 @@
         return response.json().then(function (data) { return [response.status, data]; });
       }).then(function (result) {
         var data = result[1];
-        if (status) { status.textContent = data.message || ""; status.className = "code-status " + (data.ok ? "ok" : "error"); }
+        if (status) { status.textContent = data.message || ""; status.className = "code-status helptext " + (data.ok ? "ok" : "error"); }
         if (data.retry_after && result[0] !== 400) { countdown(button, data.retry_after); } else { button.disabled = false; }
       }).catch(function () { button.disabled = false; });
     });
