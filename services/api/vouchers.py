@@ -106,7 +106,6 @@ class ConsumedSerializer(VoucherSerializer):
 class VoucherViewSet(mixins.RetrieveModelMixin, DealerViewSet):
     serializer_class = VoucherSerializer
     lookup_field = "code"
-    lookup_value_regex = r"[A-Za-z0-9-]{1,40}"
     pagination_class = None
 
     def get_queryset(self):

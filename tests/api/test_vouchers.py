@@ -129,3 +129,55 @@ def test_20_concurrent_consumes_give_one_200_and_nineteen_409(postgres):
 
     # then exactly one succeeds
     assert sorted(codes) == [200] + [409] * 19
+
+
+@pytest.fixture
+def api_schema():
+    import schemathesis
+
+    from config.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+
+
+def _fuzz():
+    import schemathesis
+    from hypothesis import HealthCheck, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    schema = schemathesis.pytest.from_fixture("api_schema").include(
+        path_regex="/vouchers/"
+    )
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+
+    @pytest.mark.django_db
+    @schema.parametrize()
+    @settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+    def test_voucher_endpoints_fuzz_no_5xx_and_no_schema_violation(case):
+        token = dealer_token()
+        # half the cases with a real voucher, so 200 and 409 are exercised
+        if case.path_parameters and len(str(case.path_parameters.get("code"))) % 2:
+            case.path_parameters["code"] = _voucher().code
+        case.call_and_validate(
+            headers={"Authorization": f"Token {token.key}"}, checks=checks
+        )
+
+    return test_voucher_endpoints_fuzz_no_5xx_and_no_schema_violation
+
+
+test_voucher_endpoints_fuzz_no_5xx_and_no_schema_violation = _fuzz()
