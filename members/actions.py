@@ -508,6 +508,16 @@ def signin_failures_purge(*, older_than_minutes: int | None = None) -> int:
     return deleted
 
 
+def phone_codes_purge(*, older_than_days: int = 7) -> int:
+    """Delete one-time codes older than ``older_than_days``; returns how many.
+
+    Codes are kept a week after sending so operators can look into abuse.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _details = PhoneCode.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- profile and addresses -------------------------------------------------------
 
 PROFILE_FIELDS = (

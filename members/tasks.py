@@ -60,8 +60,11 @@ def notification_deliver(notification_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def signin_failures_purge() -> int:
-    """Forget failed sign-ins older than the lockout window (daily)."""
-    from .actions import signin_failures_purge as purge
+def members_housekeeping() -> dict:
+    """Daily: forget expired sign-in failures and old one-time codes. Idempotent."""
+    from . import actions
 
-    return purge()
+    return {
+        "signin_failures": actions.signin_failures_purge(),
+        "phone_codes": actions.phone_codes_purge(),
+    }

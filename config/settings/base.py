@@ -232,3 +232,16 @@ LOGGING = {
 
 # Programme settings (the business knobs that are not operator data).
 # Each app documents its own in docs/ and reads them with getattr(settings, NAME, default).
+
+# members (docs/configuration.md): one-time codes, sign-in lockout, proxies.
+MEMBERS_CODE_TTL_SECONDS = env_int("MEMBERS_CODE_TTL_SECONDS", 600)
+MEMBERS_CODE_MAX_ATTEMPTS = env_int("MEMBERS_CODE_MAX_ATTEMPTS", 5)
+MEMBERS_CODE_RESEND_SECONDS = env_int("MEMBERS_CODE_RESEND_SECONDS", 60)
+MEMBERS_CODE_PER_PHONE_PER_HOUR = env_int("MEMBERS_CODE_PER_PHONE_PER_HOUR", 5)
+MEMBERS_CODE_PER_IP_PER_HOUR = env_int("MEMBERS_CODE_PER_IP_PER_HOUR", 20)
+MEMBERS_LOCKOUT_FAILURES = env_int("MEMBERS_LOCKOUT_FAILURES", 5)
+MEMBERS_LOCKOUT_IP_FAILURES = env_int("MEMBERS_LOCKOUT_IP_FAILURES", 30)
+MEMBERS_LOCKOUT_MINUTES = env_int("MEMBERS_LOCKOUT_MINUTES", 15)
+# Number of reverse proxies in front of the app that append to X-Forwarded-For
+# (0: use REMOTE_ADDR; the header is then ignored because clients can forge it).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
