@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from .api_tokens import (
@@ -57,8 +58,13 @@ def _key_hint(token) -> str:
     return f"{token.key[:6]}…"
 
 
-class DealerTokenAdmin(admin.ModelAdmin):
+class DealerTokenAdmin(TokenAdmin):
+    """DRF's token admin (rows and URLs by user id, as DRF maps them), scoped
+    to the manager's dealer, with rotate and revoke actions."""
+
     form = TokenCreateForm
+    fields = ["user"]
+    search_help_text = None
     list_display = ["user", "dealer", _key_hint, "created"]
     list_select_related = ["user__dealer"]
     list_filter = ["user__dealer"]
@@ -70,6 +76,17 @@ class DealerTokenAdmin(admin.ModelAdmin):
     @admin.display(description=_("dealer"), ordering="user__dealer__name")
     def dealer(self, token):
         return token.user.dealer
+
+    def changelist_view(self, request, extra_context=None):
+        # Rows are identified by user id (DRF's mapping); actions filter by the
+        # real primary key, the token key: translate the selection.
+        if request.method == "POST" and "_selected_action" in request.POST:
+            post = request.POST.copy()
+            user_ids = [v for v in post.getlist("_selected_action") if v.isdigit()]
+            keys = self.get_queryset(request).filter(user_id__in=user_ids)
+            post.setlist("_selected_action", list(keys.values_list("key", flat=True)))
+            request.POST = post
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("user__dealer")

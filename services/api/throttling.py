@@ -27,3 +27,11 @@ class DealerTokenThrottle(SimpleRateThrottle):
         token = getattr(request, "auth", None)
         ident = getattr(token, "key", None) or self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def wait(self):
+        """Seconds until the next request would be allowed (always > 0, so a
+        429 always carries Retry-After, also after the rate was lowered)."""
+        if len(self.history) >= self.num_requests > 0:
+            freed_at = self.history[self.num_requests - 1] + self.duration
+            return max(freed_at - self.now, 1)
+        return 1
