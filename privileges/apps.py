@@ -10,8 +10,9 @@ class PrivilegesConfig(AppConfig):
         from members.portal import register_home_card, register_nav_link
         from points.rewards.registry import register_fulfiller
         from tiers.registry import register_comparison_rows
+        from tiers.signals import points_award_requested
 
-        from . import portal, rewards_fulfilment
+        from . import portal, receivers, rewards_fulfilment
 
         register_home_card(
             order=30,
@@ -21,6 +22,9 @@ class PrivilegesConfig(AppConfig):
         register_nav_link(order=30, label=_("Privileges"), url_name="privileges:mine")
         register_nav_link(order=31, label=_("Events"), url_name="privileges:events")
         register_comparison_rows(order=10, provider=portal.comparison_rows)
+        points_award_requested.connect(
+            receivers.count_birthday_gift, dispatch_uid="privileges.birthday_gift"
+        )
         register_fulfiller(
             "event_ticket",
             fulfil=rewards_fulfilment.ticket_issue,

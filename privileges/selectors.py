@@ -223,6 +223,37 @@ def discount_percent(member_id: int) -> Decimal:
     return Decimal(value) if value is not None else Decimal("0")
 
 
+def discount_percents(member_ids: list[int]) -> dict[int, Decimal]:
+    """``discount_percent`` of many members at once (three queries, any count).
+
+    For lists such as the dealer API's customers page.
+    """
+    from tiers.models import TierStatus
+
+    ids = list(dict.fromkeys(member_ids))
+    tiers = tier_selectors.tiers_ordered()
+    if not tiers:
+        return dict.fromkeys(ids, Decimal("0"))
+    entry = min(tiers, key=lambda t: t.rank)
+    held = dict(
+        TierStatus.objects.filter(member_id__in=ids).values_list("member_id", "tier_id")
+    )
+    per_tier = {}
+    for tier_id, grants in _grants_by_tier(tiers).items():
+        values = [
+            g.value
+            for g in grants.values()
+            if g.privilege.kind == Privilege.Kind.DISCOUNT_PERCENT
+            and g.value is not None
+        ]
+        per_tier[tier_id] = _typed_percent(max(values)) if values else Decimal("0")
+    return {mid: per_tier.get(held.get(mid, entry.id), Decimal("0")) for mid in ids}
+
+
+def _typed_percent(value: Decimal) -> Decimal:
+    return Decimal(int(value)) if value == value.to_integral_value() else value
+
+
 def trade_in_discount_percent(member_id: int) -> Decimal:
     value = _best_parameter(member_id, Privilege.Kind.TRADE_IN_DISCOUNT)
     return Decimal(value) if value is not None else Decimal("0")

@@ -1,0 +1,34 @@
+"""Receivers of lower apps' events. Connected in PrivilegesConfig.ready()."""
+
+import logging
+
+from . import actions, selectors
+from .exceptions import PrivilegeError
+from .models import Privilege
+
+log = logging.getLogger(__name__)
+
+
+def count_birthday_gift(sender, *, member_id, key, source, **kwargs):
+    """Tiers sends birthday wishes and points: count it as a use of the member's
+    birthday privilege, so the usage report shows it. Runs inside the tiers
+    transaction; never fails it (a member without the privilege is skipped).
+    """
+    if source != "birthday":
+        return
+    codes = [
+        e.code
+        for e in selectors.member_entitlements(member_id)
+        if e.kind == Privilege.Kind.BIRTHDAY_GIFT
+    ]
+    if not codes:
+        return
+    try:
+        actions.privilege_use(
+            member_id=member_id,
+            privilege_code=codes[0],
+            key=f"privilege:{key}",
+            ref_type="tiers.birthday",
+        )
+    except PrivilegeError as exc:  # e.g. a quota an operator set on it
+        log.info("birthday privilege not counted for %s: %s", member_id, exc)
