@@ -14,6 +14,7 @@ the reconciliation task):
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -253,13 +254,26 @@ class PointsSettings(models.Model):
     def __str__(self):
         return str(_("Points settings"))
 
+    CACHE_KEY = "points:settings:v1"
+    CACHE_SECONDS = 60
+
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
 
     @classmethod
     def load(cls) -> "PointsSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @classmethod
+    def current(cls) -> "PointsSettings":
+        """The settings, cached for a minute (every earn needs the expiry rule)."""
+        obj = cache.get(cls.CACHE_KEY)
+        if obj is None:
+            obj = cls.load()
+            cache.set(cls.CACHE_KEY, obj, cls.CACHE_SECONDS)
         return obj
 
 

@@ -24,12 +24,8 @@ class PointsSummary:
 
 def balance_for_member(member_id: int) -> int:
     """The member's cached balance (0 before the first entry)."""
-    return (
-        Account.objects.filter(member_id=member_id)
-        .values_list("balance", flat=True)
-        .first()
-        or 0
-    )
+    rows = Account.objects.filter(member_id=member_id).values_list("balance", flat=True)
+    return next(iter(rows[:1]), 0)
 
 
 def pending_for_member(member_id: int) -> int:
@@ -57,7 +53,10 @@ def next_expiry(account_id: int | None, *, now=None) -> tuple[int, dt.datetime |
 
 
 def summary_for_member(member_id: int) -> PointsSummary:
-    account = Account.objects.filter(member_id=member_id).only("id", "balance").first()
+    account = next(
+        iter(Account.objects.filter(member_id=member_id).only("id", "balance")[:1]),
+        None,
+    )
     balance = account.balance if account else 0
     points, at = next_expiry(account.pk if account else None)
     return PointsSummary(

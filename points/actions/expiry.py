@@ -163,7 +163,7 @@ def expiry_reminders_send(
     rerun sends nothing twice. Returns the notifications sent.
     """
     now = now or timezone.now()
-    days = days if days is not None else PointsSettings.load().reminder_days
+    days = days if days is not None else PointsSettings.current().reminder_days
     groups = (
         Lot.objects.filter(
             remaining__gt=0,

@@ -9,7 +9,7 @@ The ``_credit`` / ``_debit`` helpers assume the caller holds the account lock.
 import calendar
 from datetime import datetime, time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +28,19 @@ Kind = LedgerEntry.Kind
 # --- accounts -------------------------------------------------------------
 
 
+def first(queryset):
+    """The first row of ``queryset`` or None, WITHOUT the ``ORDER BY pk`` that
+    ``.first()`` adds (it can lead PostgreSQL to walk the primary key index
+    instead of using the unique index of the filter)."""
+    return next(iter(queryset[:1]), None)
+
+
 def account_lock(member_id: int) -> Account:
     """Return the member's account locked FOR UPDATE, creating it on first use.
 
     Caller must be inside ``transaction.atomic()``.
     """
-    account = Account.objects.select_for_update().filter(member_id=member_id).first()
+    account = first(Account.objects.select_for_update().filter(member_id=member_id))
     if account is None:
         Account.objects.get_or_create(member_id=member_id)
         account = Account.objects.select_for_update().get(member_id=member_id)
@@ -75,7 +82,7 @@ def lot_expiry(earned_at: datetime, conf: PointsSettings | None = None) -> datet
     Rolling mode: ``expiry_months`` after earning; otherwise the end of the
     next calendar year. Days are local (Asia/Shanghai) days.
     """
-    conf = conf or PointsSettings.load()
+    conf = conf or PointsSettings.current()
     local_day = timezone.localtime(earned_at).date()
     if conf.expiry_mode == PointsSettings.ExpiryMode.END_OF_NEXT_YEAR:
         last_day = local_day.replace(year=local_day.year + 1, month=12, day=31)
@@ -168,7 +175,7 @@ def _debit(
 
 
 def _existing(key: str) -> LedgerEntry | None:
-    return LedgerEntry.objects.filter(key=key).first()
+    return first(LedgerEntry.objects.filter(key=key))
 
 
 # --- public actions -------------------------------------------------------
@@ -187,23 +194,122 @@ def points_earn(
     """Credit ``points`` (> 0) as a new lot. A debt is repaid first.
 
     Idempotent per ``key``: a repeat returns the first entry, changing nothing.
+
+    The hot path in SQL: one ``UPDATE ... RETURNING`` both locks the account
+    and moves the balance; the entry is inserted ``ON CONFLICT (key) DO
+    NOTHING`` (after the account lock, so a concurrent twin has committed or
+    rolled back by then) together with its lot. A key already used rolls the
+    transaction back and returns the first entry.
     """
     if points <= 0:
         raise ValueError("points must be positive")
-    with transaction.atomic():
-        account = account_lock(member_id)
-        if (done := _existing(key)) is not None:
-            return done
-        return _credit(
-            account,
-            kind=Kind.EARN,
-            points=points,
-            reason=reason,
-            key=key,
-            expires_at=expires_at,
-            source_type=source_type,
-            source_id=source_id,
-        )
+    now = timezone.now()
+    expires_at = expires_at or lot_expiry(now)
+    try:
+        with transaction.atomic():
+            entry = _earn_sql(
+                member_id,
+                points,
+                reason[:255],
+                key,
+                source_type,
+                source_id,
+                now,
+                expires_at,
+            )
+            if entry is None:
+                raise _KeyTaken
+            return entry
+    except _KeyTaken:
+        return _existing(key)
+
+
+class _KeyTaken(Exception):
+    """Internal: the idempotency key is used; roll back and return that entry."""
+
+
+_UPDATE_SQL = (
+    "UPDATE points_account SET balance = balance + %s, updated_at = %s "
+    "WHERE member_id = %s RETURNING id, balance"
+)
+_INSERT_ENTRY_SQL = (
+    "INSERT INTO points_ledgerentry (account_id, kind, points, balance_after, "
+    "source_type, source_id, key, reason, created_at) "
+    "VALUES (%s, 'earn', %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (key) DO NOTHING RETURNING id"
+)
+_INSERT_LOT_SQL = (
+    "INSERT INTO points_lot (account_id, entry_id, amount, remaining, earned_at, "
+    "expires_at) VALUES (%s, %s, %s, %s, %s, %s)"
+)
+# PostgreSQL: entry and lot in one round trip.
+_EARN_PG_SQL = (
+    "WITH e AS (INSERT INTO points_ledgerentry (account_id, kind, points, "
+    "balance_after, source_type, source_id, key, reason, created_at) "
+    "VALUES (%s, 'earn', %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (key) DO NOTHING RETURNING id) "
+    "INSERT INTO points_lot (account_id, entry_id, amount, remaining, earned_at, "
+    "expires_at) SELECT %s, e.id, %s, %s, %s, %s FROM e RETURNING entry_id"
+)
+
+
+def _earn_sql(member_id, points, reason, key, source_type, source_id, now, expires_at):
+    """Caller is inside ``transaction.atomic()``. None when ``key`` is taken."""
+    ops = connection.ops
+    at, until = (
+        ops.adapt_datetimefield_value(now),
+        ops.adapt_datetimefield_value(expires_at),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_SQL, [points, at, member_id])
+        row = cursor.fetchone()
+        if row is None:  # first entry of this member: create the account
+            Account.objects.get_or_create(member_id=member_id)
+            cursor.execute(_UPDATE_SQL, [points, at, member_id])
+            row = cursor.fetchone()
+        account_id, balance = row
+        remaining = points - min(points, max(points - balance, 0))
+        entry_params = [
+            account_id,
+            points,
+            balance,
+            source_type,
+            source_id,
+            key,
+            reason,
+            at,
+        ]
+        lot_params = [account_id, points, remaining, at, until]
+        if connection.vendor == "postgresql":
+            cursor.execute(_EARN_PG_SQL, entry_params + lot_params)
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            entry_id = row[0]
+        else:
+            cursor.execute(_INSERT_ENTRY_SQL, entry_params)
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            entry_id = row[0]
+            cursor.execute(
+                _INSERT_LOT_SQL, [account_id, entry_id, points, remaining, at, until]
+            )
+    entry = LedgerEntry(
+        id=entry_id,
+        account_id=account_id,
+        kind=Kind.EARN,
+        points=points,
+        balance_after=balance,
+        source_type=source_type,
+        source_id=source_id,
+        key=key,
+        reason=reason,
+        created_at=now,
+    )
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def points_spend(
@@ -354,7 +460,7 @@ def points_reverse(
                 account,
                 entry,
                 min(amount, max(account.balance + amount, 0)),
-                first_lot_id=lot_id.first(),
+                first_lot_id=first(lot_id),
             )
             return entry
         repay = min(amount, account.debt)

@@ -192,7 +192,7 @@ def purchase_preview(
     if _duplicate(order_no, dealer_id, channel):
         raise DuplicateOrder()
     items = _clean_items(items)
-    conf = PointsSettings.load()
+    conf = PointsSettings.current()
     value = _check_redemption(int(points_to_redeem or 0), amount, conf)
     account_id = (
         Member.objects.filter(pk=member_id)
@@ -246,7 +246,7 @@ def purchase_record(
     order_no, amount = _validate(order_no, amount, purchased_at)
     items = _clean_items(items)
     points_to_redeem = int(points_to_redeem or 0)
-    conf = PointsSettings.load()
+    conf = PointsSettings.current()
     value = _check_redemption(points_to_redeem, amount, conf)
     referrer_id = (
         Member.objects.filter(pk=member_id)
