@@ -133,11 +133,21 @@ def test_20_concurrent_consumes_give_one_200_and_nineteen_409(postgres):
 
 @pytest.fixture
 def api_schema():
+    """The schema served by the WSGI app. Like Django's test client, keep the
+    request signals from closing the test's database connection (PostgreSQL)."""
     import schemathesis
+    from django.core import signals
+    from django.db import close_old_connections
 
     from config.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def _fuzz():
