@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Address, Member, User
+from members.models import Address, Member, Notification, User
 
 from . import conf, integrations, signals
 from .exceptions import (
@@ -148,15 +148,15 @@ def _lock_slots(*slot_ids: int) -> dict[int, Slot]:
 
 
 def booking_window(
-    member_id: int, *, today: dt.date | None = None
+    member_id: int, *, today: dt.date | None = None, priority_days: int | None = None
 ) -> tuple[dt.date, dt.date]:
     """First and last date the member may book: the regular window plus the
     tier's priority-booking days."""
     today = today or timezone.localdate()
     first = today + dt.timedelta(days=conf.get("SERVICES_BOOKING_LEAD_DAYS"))
-    days = conf.get("SERVICES_BOOKING_DAYS_AHEAD") + integrations.priority_booking_days(
-        member_id
-    )
+    if priority_days is None:
+        priority_days = integrations.priority_booking_days(member_id)
+    days = conf.get("SERVICES_BOOKING_DAYS_AHEAD") + priority_days
     return first, today + dt.timedelta(days=days)
 
 
@@ -359,19 +359,19 @@ def booking_create(
 
 
 def _voucher_reserve(booking: Booking, code: str) -> None:
-    """Reserve a service voucher for the booking (rewards owns vouchers)."""
-    seam = integrations._seam("points.rewards.actions", "voucher_reserve")
-    if seam is None:
-        raise VoucherRejected(_("Vouchers cannot be applied yet."))
+    """Reserve the member's service voucher for the booking (rewards owns
+    vouchers); the voucher pays the service."""
+    from points.rewards.actions import voucher_apply_to_booking
     from points.rewards.exceptions import VoucherError
 
     try:
-        seam(
-            code=code,
-            member_id=booking.member_id,
-            service_type_code=booking.service_type.code,
-            booking_ref=_booking_ref(booking),
-        )
+        with transaction.atomic():
+            voucher_apply_to_booking(
+                code=code,
+                member_id=booking.member_id,
+                service_type_code=booking.service_type.code,
+                booking_ref=_booking_ref(booking),
+            )
     except VoucherError as exc:
         raise VoucherRejected(str(exc)) from None
     booking.voucher_code = code
@@ -379,15 +379,19 @@ def _voucher_reserve(booking: Booking, code: str) -> None:
 
 
 def _voucher_release(booking: Booking) -> None:
-    seam = integrations._seam("points.rewards.actions", "voucher_release")
-    if booking.voucher_code and seam is not None:
-        seam(code=booking.voucher_code, booking_ref=_booking_ref(booking))
+    if booking.voucher_code:
+        from points.rewards.actions import voucher_release
+
+        voucher_release(code=booking.voucher_code)
 
 
 def _voucher_consume(booking: Booking) -> None:
-    seam = integrations._seam("points.rewards.actions", "voucher_consume")
-    if booking.voucher_code and seam is not None:
-        seam(code=booking.voucher_code, booking_ref=_booking_ref(booking))
+    if booking.voucher_code:
+        from points.rewards.actions import voucher_use_for_booking
+
+        voucher_use_for_booking(
+            code=booking.voucher_code, booking_ref=_booking_ref(booking)
+        )
 
 
 def _booking_ref(booking: Booking) -> str:
@@ -776,6 +780,13 @@ def review_create(
             if points:
                 review.points_awarded = points
                 review.save(update_fields=["points_awarded"])
+            integrations.growth_record(
+                member_id=member_id,
+                key=f"services:review:{booking.pk}:growth",
+                occurred_at=review.created_at,
+                source="review_photo",
+                raw_value=conf.get("SERVICES_REVIEW_GROWTH_VALUE"),
+            )
     return review
 
 
@@ -942,3 +953,117 @@ def slot_capacity_set(*, slot_id: int, capacity: int) -> Slot:
         slot.capacity = capacity
         slot.save(update_fields=["capacity"])
     return slot
+
+
+# --------------------------------------------------------------------------
+# Reminders
+
+
+def season_of(day: dt.date) -> int:
+    """The heating-season year a date belongs to (April to March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+REMINDER_BATCH = 500
+
+
+def _send_reminders(member_ids, *, key_prefix: str, title, body, url: str) -> int:
+    from members.actions import notification_send
+
+    sent = 0
+    for member_id in member_ids:
+        if notification_send(
+            member_id=member_id,
+            title=title,
+            body=body,
+            url=url,
+            category="services",
+            key=f"{key_prefix}{member_id}",
+        ):
+            sent += 1
+    return sent
+
+
+def _not_yet_reminded(qs, key_prefix: str):
+    return qs.exclude(
+        Exists(
+            Notification.objects.filter(
+                member=OuterRef("pk"), key__startswith=key_prefix
+            )
+        )
+    )
+
+
+def annual_check_reminders_send(*, today: dt.date | None = None) -> int:
+    """In the reminder month before the heating season, remind every member
+    with a registered product or a past service who has no annual health
+    check booked this season. Once per member per season (notification keys;
+    members already reminded are skipped in SQL). Returns how many were sent."""
+    today = today or timezone.localdate()
+    if today.month != conf.get("SERVICES_ANNUAL_CHECK_REMINDER_MONTH"):
+        return 0
+    season = season_of(today)
+    season_start = dt.date(season, 4, 1)
+    key_prefix = f"services:annual-check:{season}:"
+    booked_this_season = Booking.objects.filter(
+        service_type__code=ServiceType.Code.ANNUAL_CHECK, slot__date__gte=season_start
+    ).exclude(status=S.CANCELLED)
+    members = _not_yet_reminded(
+        Member.objects.filter(closed_at__isnull=True)
+        .filter(Q(products__isnull=False) | Q(bookings__status=S.COMPLETED))
+        .exclude(pk__in=booked_this_season.values("member_id")),
+        key_prefix,
+    )
+    ids = list(members.values_list("pk", flat=True).distinct().order_by("pk"))
+    sent = 0
+    for i in range(0, len(ids), REMINDER_BATCH):
+        sent += _send_reminders(
+            ids[i : i + REMINDER_BATCH],
+            key_prefix=key_prefix,
+            title=_("Time for your annual radiator health check"),
+            body=_(
+                "Book a health check before the heating season starts: slots fill up "
+                "quickly in autumn."
+            ),
+            url=reverse("services:booking_new") + "?service=annual_check",
+        )
+    return sent
+
+
+def follow_up_reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind members whose last completed service was eleven months ago
+    (between 11 and 12 months, so a missed day catches up) and who have
+    nothing booked since. Once per member per season."""
+    today = today or timezone.localdate()
+    months = conf.get("SERVICES_FOLLOW_UP_MONTHS")
+    newest = add_months(today, -months)
+    oldest = add_months(today, -(months + 1))
+    key_prefix = f"services:follow-up:{season_of(today)}:"
+    members = _not_yet_reminded(
+        Member.objects.filter(closed_at__isnull=True)
+        .annotate(
+            last_service=Max(
+                "bookings__slot__date", filter=Q(bookings__status=S.COMPLETED)
+            )
+        )
+        .filter(last_service__gt=oldest, last_service__lte=newest)
+        .exclude(
+            pk__in=Booking.objects.filter(status__in=Booking.ACTIVE_STATUSES).values(
+                "member_id"
+            )
+        ),
+        key_prefix,
+    )
+    ids = list(members.values_list("pk", flat=True).order_by("pk"))
+    sent = 0
+    for i in range(0, len(ids), REMINDER_BATCH):
+        sent += _send_reminders(
+            ids[i : i + REMINDER_BATCH],
+            key_prefix=key_prefix,
+            title=_("It is almost a year since your last service"),
+            body=_(
+                "A yearly check keeps your radiators efficient. Book your next visit."
+            ),
+            url=reverse("services:booking_new"),
+        )
+    return sent

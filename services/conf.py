@@ -32,11 +32,12 @@ DEFAULTS = {
     "SERVICES_THUMBNAIL_SIZE": (320, 320),
     # Points custom-event codes (earning rules in points).
     "SERVICES_ON_TIME_EVENT_CODE": "on_time_maintenance",
-    "SERVICES_REVIEW_PHOTO_EVENT_CODE": "review_with_photos",
+    "SERVICES_REVIEW_PHOTO_EVENT_CODE": "review_photos",
     # Growth dimension and value (tiers) for a completed service.
     "SERVICES_GROWTH_DIMENSION": "interaction",
     "SERVICES_GROWTH_SOURCE": "activity",
-    "SERVICES_GROWTH_VALUE": 20,
+    "SERVICES_GROWTH_VALUE": 40,
+    "SERVICES_REVIEW_GROWTH_VALUE": 80,
     # When the slots of a period start (local hour), for the cut-off.
     "SERVICES_PERIOD_START_HOURS": {"morning": 9, "afternoon": 14},
 }

@@ -1,7 +1,6 @@
 """Receivers of services events and of the apps below. Thin: each calls an
 action of the app that owns the data, idempotent by key."""
 
-import datetime as dt
 from functools import partial
 
 from django.db import transaction
@@ -11,18 +10,13 @@ from . import actions, conf, integrations
 from .models import Booking, ServiceType
 
 
-def season_of(day: dt.date) -> int:
-    """The heating-season year a date belongs to (April to March)."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def on_booking_completed(sender, *, booking_id, member_id, service_type_code, **kwargs):
     """Points for on-time maintenance (once per member per season), growth,
     points waiting for an installation, and the review invitation."""
     booking = Booking.objects.select_related("service_type").get(pk=booking_id)
     completed_at = booking.completed_at or timezone.now()
     if booking.service_type.is_maintenance:
-        season = season_of(timezone.localdate(completed_at))
+        season = actions.season_of(timezone.localdate(completed_at))
         integrations.custom_event_record(
             member_id=member_id,
             event_code=conf.get("SERVICES_ON_TIME_EVENT_CODE"),
@@ -57,21 +51,24 @@ def on_purchase_recorded(
     """Serial numbers of a purchase become the member's registered products.
     A serial registered to someone else refuses the whole purchase."""
     from points.exceptions import PurchaseRejected
+    from points.models import Purchase
 
     from .exceptions import ServiceError
 
-    purchased_at = kwargs.get("purchased_at")
+    purchased_at = (
+        Purchase.objects.filter(pk=purchase_id)
+        .values_list("purchased_at", flat=True)
+        .first()
+    )
     purchase_date = (
-        timezone.localdate(purchased_at)
-        if isinstance(purchased_at, dt.datetime)
-        else purchased_at or timezone.localdate()
+        timezone.localdate(purchased_at) if purchased_at else timezone.localdate()
     )
     for item in items or ():
         serials = _item_value(item, "serial_numbers", "serials") or []
         single = _item_value(item, "serial_number", "serial")
         if single:
             serials = [single, *serials]
-        model = _item_value(item, "model", "sku", "name", "product_code") or "-"
+        model = _item_value(item, "name", "sku", "model") or "-"
         for serial in serials:
             try:
                 actions.product_register(

@@ -10,9 +10,11 @@ from .actions import booking_window, units_open_to
 from .models import Booking, Region, RegisteredProduct, ServiceType, Slot
 
 
-def service_types_for_member(member_id: int) -> list[ServiceType]:
+def service_types_for_member(
+    member_id: int, *, tier_rank: int | None = None
+) -> list[ServiceType]:
     """Active service types the member's tier may book."""
-    rank = integrations.member_tier_rank(member_id)
+    rank = integrations.member_tier_rank(member_id) if tier_rank is None else tier_rank
     return [
         s
         for s in ServiceType.objects.filter(is_active=True).select_related("min_tier")
@@ -32,12 +34,19 @@ def region_for_city(city: str) -> Region | None:
 
 
 def available_slots(
-    *, member_id: int, service_type: ServiceType, region_id: int, today=None
+    *,
+    member_id: int,
+    service_type: ServiceType,
+    region_id: int,
+    today=None,
+    tier_rank: int | None = None,
+    priority_days: int | None = None,
 ) -> list[Slot]:
     """Open slots of the region inside the member's window with room for the
-    service, taking the peak reserve for non-top tiers into account."""
-    first, last = booking_window(member_id, today=today)
-    rank = integrations.member_tier_rank(member_id)
+    service, taking the peak reserve for non-top tiers into account. Pass
+    ``tier_rank`` / ``priority_days`` when already known (saves queries)."""
+    first, last = booking_window(member_id, today=today, priority_days=priority_days)
+    rank = integrations.member_tier_rank(member_id) if tier_rank is None else tier_rank
     now = timezone.now()
     slots = Slot.objects.filter(
         region_id=region_id, date__gte=first, date__lte=last, is_closed=False

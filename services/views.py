@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Address
 
-from . import actions, selectors
+from . import actions, integrations, selectors
 from .exceptions import ServiceError
 from .forms import (
     AddressForm,
@@ -62,7 +62,8 @@ def booking_list(request):
 def booking_new(request):
     """Service type → address → a free slot in the member's window."""
     member = _member(request)
-    services = selectors.service_types_for_member(member.pk)
+    rank = integrations.member_tier_rank(member.pk)
+    services = selectors.service_types_for_member(member.pk, tier_rank=rank)
     service = next((s for s in services if s.code == request.GET.get("service")), None)
     addresses = list(Address.objects.filter(member=member))
     ctx = {"services": services, "service": service, "addresses": addresses}
@@ -90,14 +91,21 @@ def booking_new(request):
         return render(request, "services/booking_new.html", ctx)
 
     region = selectors.region_for_city(snapshot["city"])
-    slots = (
-        selectors.available_slots(
-            member_id=member.pk, service_type=service, region_id=region.pk
+    days = integrations.priority_booking_days(member.pk)
+
+    def open_slots():
+        if region is None:
+            return []
+        return selectors.available_slots(
+            member_id=member.pk,
+            service_type=service,
+            region_id=region.pk,
+            tier_rank=rank,
+            priority_days=days,
         )
-        if region
-        else []
-    )
-    first, last = actions.booking_window(member.pk)
+
+    slots = open_slots()
+    first, last = actions.booking_window(member.pk, priority_days=days)
     form = BookingForm(request.POST or None)
     ctx.update(
         snapshot=snapshot, region=region, slots=slots, form=form, first=first, last=last
@@ -116,13 +124,7 @@ def booking_new(request):
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
-            ctx["slots"] = (
-                selectors.available_slots(
-                    member_id=member.pk, service_type=service, region_id=region.pk
-                )
-                if region
-                else []
-            )
+            ctx["slots"] = open_slots()
         else:
             messages.success(request, _("Your booking request has been received."))
             return redirect("services:booking_detail", booking.pk)

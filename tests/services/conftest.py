@@ -13,20 +13,26 @@ from tests.factories.services import (
     TechnicianFactory,
 )
 
+# Data migrations whose rows these tests rely on. A transactional test (any
+# app's) flushes every table when it ends, so they are re-applied when missing.
+_DEFAULT_DATA = (
+    ("tiers.Tier", "tiers.migrations.0002_default_tiers", "create"),
+    ("tiers.GrowthWeights", "tiers.migrations.0004_default_weights", "create"),
+    ("points.EarningRule", "points.migrations.0003_default_rules", "forwards"),
+    ("privileges.Privilege", "privileges.migrations.0002_default_catalogue", "create"),
+    (
+        "services.ServiceType",
+        "services.migrations.0002_default_service_types",
+        "create",
+    ),
+)
+
 
 @pytest.fixture(autouse=True)
 def _reference_data(db):
-    """Default tiers and service types come from data migrations; a
-    transactional test (ours or another app's) flushes them, so put them back."""
-    from services.models import ServiceType
-    from tiers.models import Tier
-
-    if not Tier.objects.exists():
-        import_module("tiers.migrations.0002_default_tiers").create(apps, None)
-    if not ServiceType.objects.exists():
-        import_module("services.migrations.0002_default_service_types").create(
-            apps, None
-        )
+    for model, module, fn in _DEFAULT_DATA:
+        if not apps.get_model(model).objects.exists():
+            getattr(import_module(module), fn)(apps, None)
 
 
 @pytest.fixture
