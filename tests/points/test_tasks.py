@@ -121,3 +121,17 @@ def test_beat_schedule_registered_by_migration():
     } <= tasks_registered
     expire = PeriodicTask.objects.get(task="points.tasks.expire_due_points")
     assert str(expire.crontab.timezone) == "Asia/Shanghai"
+
+
+def test_seed_demo_points_is_idempotent(invariants):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--only-members", "--force", verbosity=0)
+    call_command("seed_demo_points")
+    counts = (LedgerEntry.objects.count(), Lot.objects.count())
+    call_command("seed_demo_points")
+
+    assert counts == (LedgerEntry.objects.count(), Lot.objects.count())
+    assert counts[0] > 5
+    assert Account.objects.filter(balance__lt=0).exists()  # the demo debt
+    invariants()
