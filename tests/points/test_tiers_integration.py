@@ -1,0 +1,54 @@
+"""Points and tiers together: growth from purchases and refunds, upgrade gifts."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from points import actions
+from points.models import Account, LedgerEntry
+from tiers.models import GrowthEvent, Tier
+
+pytestmark = pytest.mark.django_db
+
+
+def _purchase(member, amount, order_no="T-1"):
+    return actions.purchase_record(
+        member_id=member.pk,
+        order_no=order_no,
+        purchased_at=timezone.now(),
+        amount=Decimal(amount),
+        items=[{"sku": "R", "category": "radiator", "unit_price": amount}],
+    )
+
+
+def test_purchase_and_refund_feed_tier_growth(member):
+    purchase = _purchase(member, "800.00")
+    assert GrowthEvent.objects.filter(key=f"purchase:{purchase.pk}").exists()
+
+    actions.purchase_refund(purchase_id=purchase.pk, amount="300.00", reason="部分退货")
+
+    refund = GrowthEvent.objects.get(key__startswith=f"purchase:{purchase.pk}:refund:")
+    assert refund.spend == Decimal("-300.00")
+
+
+def test_upgrade_gift_from_a_purchase_is_credited_once(member):
+    top = Tier.objects.order_by("-rank").first()
+    Tier.objects.exclude(pk=top.pk).update(upgrade_gift_points=0)
+    Tier.objects.filter(pk=top.pk).update(
+        upgrade_gift_points=777, min_spend=Decimal("1")
+    )
+
+    purchase = _purchase(member, "5000.00")
+    _purchase(member, "100.00", order_no="T-2")
+
+    gifts = LedgerEntry.objects.filter(
+        account__member=member, source_type="tier_upgrade"
+    )
+    assert gifts.count() == 1 and gifts.get().points == 777
+    total = LedgerEntry.objects.filter(account__member=member).aggregate(
+        s=Sum("points")
+    )
+    assert Account.objects.get(member=member).balance == total["s"]
+    assert total["s"] >= purchase.points_earned + 777
