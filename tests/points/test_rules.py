@@ -162,3 +162,39 @@ def test_default_rules_exist_after_migrate():
         "referral",
         "custom_event",
     } <= kinds
+
+
+def test_registration_through_members_app_credits_bonus(
+    django_capture_on_commit_callbacks,
+):
+    from members.actions import member_register
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = member_register(
+            phone="13912345678",
+            name="新会员",
+            password="Warm-Radiator-2026",
+            channel="portal",
+        )
+
+    assert balance(new) == EarningRule.objects.get(code="registration").points
+
+
+def test_campaign_for_other_tiers_does_not_apply(member):
+    from tiers.models import Tier
+
+    EarningRule.objects.exclude(code="purchase-base").update(is_active=False)
+    Tier.objects.update(multiplier=Decimal("1"), upgrade_gift_points=0)
+    top = Tier.objects.order_by("-rank").first()
+    campaign = CampaignFactory(multiplier=Decimal("3"))
+    campaign.tiers.set([top])
+
+    purchase = actions.purchase_record(
+        member_id=member.pk,
+        order_no="C-1",
+        purchased_at=timezone.now(),
+        amount=Decimal("100"),
+        items=[],
+    )
+
+    assert purchase.points_earned == 100
