@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from members.actions import notification_send
+from members.models import Member
 from tiers import selectors as tier_selectors
 
 from . import selectors
@@ -61,6 +62,11 @@ def _quota_exhausted(entitlement: selectors.Entitlement) -> QuotaExhausted:
     )
 
 
+def _check_open(member_id: int) -> None:
+    if Member.objects.filter(pk=member_id, closed_at__isnull=False).exists():
+        raise NotEntitled(_("This account is closed."))
+
+
 def _existing_use(key: str, member_id: int, privilege_code: str | None):
     use = PrivilegeUse.objects.select_related("privilege").filter(key=key).first()
     if use is not None and (
@@ -89,6 +95,7 @@ def privilege_use(
     with transaction.atomic():
         if (done := _existing_use(key, member_id, privilege_code)) is not None:
             return done
+        _check_open(member_id)
         entitlement = selectors.member_entitlement(member_id, privilege_code)
         if entitlement is None:
             name = (
@@ -240,6 +247,7 @@ def event_signup(
             return existing
         if not event.is_published or timezone.now() >= event.closes_at:
             raise EventClosed()
+        _check_open(member_id)
         tier = tier_selectors.tier_for_member(member_id)
         if tier is None or tier.rank < event.min_tier.rank:
             raise EventNotEligible(
@@ -307,3 +315,44 @@ def event_signup_cancel(
         event.save(update_fields=["seats_taken"])
         privilege_use_return(key=signup.use_key)
     return signup
+
+
+def event_reminders_send(*, day: datetime.date | None = None) -> int:
+    """Remind every member with a confirmed place at an event starting on ``day``
+    (local date; default tomorrow). Once per sign-up: the notification key names
+    it, so a rerun or a retried task sends nothing twice. Returns how many
+    sign-ups were reminded (or already had been).
+    """
+    day = day or timezone.localdate() + datetime.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    signups = (
+        EventSignup.objects.filter(
+            status=EventSignup.Status.CONFIRMED,
+            event__is_published=True,
+            event__starts_at__gte=start,
+            event__starts_at__lt=start + datetime.timedelta(days=1),
+        )
+        .select_related("event")
+        .order_by("pk")
+    )
+    count = 0
+    for signup in signups.iterator(chunk_size=500):
+        event = signup.event
+        notification_send(
+            member_id=signup.member_id,
+            title=_("Tomorrow: %(event)s") % {"event": event.title},
+            body=_("%(when)s, %(place)s. If you cannot come, please cancel your place.")
+            % {
+                "when": formats.date_format(
+                    timezone.localtime(event.starts_at), "DATETIME_FORMAT"
+                ),
+                "place": event.place,
+            },
+            url="/me/events/",
+            category="event",
+            key=f"event-reminder:{signup.pk}",
+            sms=True,
+        )
+        count += 1
+    return count

@@ -187,3 +187,23 @@ def test_concurrent_signups_and_cancels_keep_places_consistent(postgres):
     event.refresh_from_db()
     assert event.seats_taken == selectors.event_confirmed_count(event.pk)
     assert event.seats_taken <= 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_clicked_signup_takes_one_place(postgres):
+    event = MemberEventFactory(capacity=5)
+    member = MemberFactory()
+    results = run_concurrently(lambda i: signup(event, member), 8)
+    assert all(isinstance(r, EventSignup) for r in results)
+    event.refresh_from_db()
+    assert event.seats_taken == 1
+    assert EventSignup.objects.filter(member=member).count() == 1
+    assert PrivilegeUse.objects.filter(member=member).count() == 1
+
+
+@pytest.mark.django_db
+def test_closed_account_cannot_sign_up(member):
+    member.closed_at = timezone.now()
+    member.save()
+    with pytest.raises(NotEntitled):
+        signup(MemberEventFactory(), member)

@@ -221,3 +221,25 @@ def test_concurrent_uses_of_a_quota_of_three_by_two_members_stay_within_it(
         n=Count("id", filter=Q(returned_at__isnull=True))
     )
     assert sorted(r["n"] for r in per_member) == [3, 3]
+
+
+@pytest.mark.django_db
+def test_closed_account_cannot_use_privileges(member):
+    member.closed_at = timezone.now()
+    member.save()
+    with pytest.raises(NotEntitled):
+        use(member, "member_discount", "closed-1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_repeats_of_one_key_record_one_use(postgres, set_tier):
+    # given a silver member and a request retried ten times at once
+    member = MemberFactory()
+    set_tier(member, "silver")
+    results = run_concurrently(lambda i: use(member, "member_hotline", "retry-1"), 10)
+    # then one use, the same one for every caller
+    assert {r.pk for r in results if isinstance(r, PrivilegeUse)} == {
+        PrivilegeUse.objects.get(key="retry-1").pk
+    }
+    assert all(isinstance(r, PrivilegeUse) for r in results)
+    assert QuotaCounter.objects.get(member=member).used == 1
