@@ -490,6 +490,40 @@ def booking_reschedule(
     return booking
 
 
+def booking_details_update(
+    *,
+    booking_id: int,
+    notes: str | None = None,
+    address: dict | None = None,
+    actor_id: int | None = None,
+) -> Booking:
+    """Change the notes or the address of a booking that is not finished.
+    The address must still be served by the slot's region."""
+    actor = _actor(actor_id)
+    with transaction.atomic():
+        booking = _locked_booking(booking_id)
+        if not _member_side_allowed(actor, booking):
+            raise NotAllowed()
+        if booking.status not in Booking.ACTIVE_STATUSES:
+            raise InvalidTransition(
+                _("A booking that is %(status)s cannot be changed.")
+                % {"status": booking.get_status_display()}
+            )
+        fields = ["updated_at"]
+        if notes is not None:
+            booking.notes = notes[:1000]
+            fields.append("notes")
+        if address is not None:
+            member = Member.objects.get(pk=booking.member_id)
+            snapshot = _resolve_address(member, dict(address), None)
+            if not booking.slot.region.serves_city(snapshot.get("city", "")):
+                raise OutsideServiceArea()
+            booking.address = snapshot
+            fields.append("address")
+        booking.save(update_fields=fields)
+    return booking
+
+
 def booking_confirm(*, booking_id: int, actor_id: int | None = None) -> Booking:
     actor = _actor(actor_id)
     _require_dispatcher(actor)

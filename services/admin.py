@@ -317,7 +317,7 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Confirm selected bookings"))
+    @admin.action(description=_("Confirm selected bookings"), permissions=["change"])
     def confirm(self, request, queryset):
         _run(
             self,
@@ -327,11 +327,11 @@ class BookingAdmin(admin.ModelAdmin):
             gettext("%(n)s confirmed."),
         )
 
-    @admin.action(description=_("Start selected bookings"))
+    @admin.action(description=_("Start selected bookings"), permissions=["change"])
     def start(self, request, queryset):
         _run(self, request, queryset, actions.booking_start, gettext("%(n)s started."))
 
-    @admin.action(description=_("Complete selected bookings"))
+    @admin.action(description=_("Complete selected bookings"), permissions=["change"])
     def complete(self, request, queryset):
         _run(
             self,
@@ -341,7 +341,9 @@ class BookingAdmin(admin.ModelAdmin):
             gettext("%(n)s completed."),
         )
 
-    @admin.action(description=_("Mark selected bookings as no-show"))
+    @admin.action(
+        description=_("Mark selected bookings as no-show"), permissions=["change"]
+    )
     def no_show(self, request, queryset):
         _run(
             self,
@@ -351,7 +353,7 @@ class BookingAdmin(admin.ModelAdmin):
             gettext("%(n)s marked as no-show."),
         )
 
-    @admin.action(description=_("Cancel selected bookings"))
+    @admin.action(description=_("Cancel selected bookings"), permissions=["change"])
     def cancel(self, request, queryset):
         _run(
             self,
@@ -362,7 +364,10 @@ class BookingAdmin(admin.ModelAdmin):
             reason=gettext("Cancelled by the dispatcher"),
         )
 
-    @admin.action(description=_("Assign a technician to selected bookings"))
+    @admin.action(
+        description=_("Assign a technician to selected bookings"),
+        permissions=["change"],
+    )
     def assign(self, request, queryset):
         form = AssignForm(request.POST if "technician" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -482,7 +487,9 @@ class SlotTemplateAdmin(admin.ModelAdmin):
     list_select_related = ("region",)
     actions = ["generate"]
 
-    @admin.action(description=_("Generate slots for the coming weeks"))
+    @admin.action(
+        description=_("Generate slots for the coming weeks"), permissions=["change"]
+    )
     def generate(self, request, queryset):
         n = actions.slots_generate()
         self.message_user(

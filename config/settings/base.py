@@ -245,3 +245,14 @@ MEMBERS_LOCKOUT_MINUTES = env_int("MEMBERS_LOCKOUT_MINUTES", 15)
 # Number of reverse proxies in front of the app that append to X-Forwarded-For
 # (0: use REMOTE_ADDR; the header is then ignored because clients can forge it).
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+
+# services (docs/services.md): booking window, cut-off, peak reserve, reminders.
+SERVICES_BOOKING_DAYS_AHEAD = env_int("SERVICES_BOOKING_DAYS_AHEAD", 14)
+SERVICES_CANCEL_CUTOFF_HOURS = env_int("SERVICES_CANCEL_CUTOFF_HOURS", 24)
+SERVICES_PEAK_MONTHS = tuple(
+    int(m) for m in env_list("SERVICES_PEAK_MONTHS", "9,10,11")
+)
+SERVICES_SLOT_WEEKS_AHEAD = env_int("SERVICES_SLOT_WEEKS_AHEAD", 6)
+SERVICES_ANNUAL_CHECK_REMINDER_MONTH = env_int(
+    "SERVICES_ANNUAL_CHECK_REMINDER_MONTH", 9
+)

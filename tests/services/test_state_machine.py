@@ -282,3 +282,24 @@ def test_completion_sends_booking_completed_once(
     assert booking.member.notifications.filter(
         key=f"services:booking:{booking.pk}:review-invite"
     ).exists()
+
+
+def test_details_update_changes_notes_and_address_until_finished(
+    booking, staff_user, technician
+):
+    from services.exceptions import OutsideServiceArea
+
+    actions.booking_details_update(
+        booking_id=booking.pk,
+        notes="带梯子",
+        address={**booking.address, "detail": "新址 2 号"},
+    )
+    with pytest.raises(OutsideServiceArea):
+        actions.booking_details_update(
+            booking_id=booking.pk, address={**booking.address, "city": "上海"}
+        )
+    _bring_to(booking, S.COMPLETED, staff_user, technician)
+
+    assert booking.notes == "带梯子" and booking.address["detail"] == "新址 2 号"
+    with pytest.raises(InvalidTransition):
+        actions.booking_details_update(booking_id=booking.pk, notes="late")
