@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from . import actions
 from .exceptions import TiersError
 from .forms import ManualTierChangeForm
-from .models import GrowthEvent, GrowthWeights, Tier, TierChange, TierStatus
+from .models import (
+    GrowthEvent,
+    GrowthWeights,
+    Tier,
+    TierChange,
+    TierRecalcRun,
+    TierStatus,
+)
 
 MANUAL_CHANGE_LIMIT = 1000
 
@@ -175,3 +182,21 @@ class GrowthEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=key", "member__user__phone", "=member__id")
     raw_id_fields = ("member",)
     show_full_result_count = False
+
+
+@admin.register(TierRecalcRun)
+class TierRecalcRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "batch",
+        "day",
+        "full",
+        "upgraded",
+        "downgraded",
+        "renewed",
+        "decayed",
+        "windows_updated",
+        "seconds",
+        "finished_at",
+    )
+    list_filter = ("full", "window_mode")
+    date_hierarchy = "day"

@@ -210,6 +210,7 @@ class GrowthEvent(models.Model):
             models.Index(
                 fields=["member", "occurred_at"], name="growthevent_member_time_idx"
             ),
+            models.Index(fields=["occurred_at"], name="growthevent_time_idx"),
         ]
 
     def __str__(self):
@@ -241,6 +242,14 @@ class TierStatus(models.Model):
         max_digits=12,
         decimal_places=2,
         default=Decimal("0"),
+    )
+    window_from = models.DateTimeField(
+        _("window figures counted from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Start of the window the growth and spend figures were computed for."
+        ),
     )
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     warned_for_term = models.DateField(
@@ -326,3 +335,34 @@ class TierChange(models.Model):
 
     def __str__(self):
         return f"{self.member_id}: {self.from_tier} → {self.to_tier}"
+
+
+class TierRecalcRun(models.Model):
+    """One nightly recalculation: what it was computed for and what it did.
+
+    The next run only takes out of the window the events that left it since
+    this run's ``window_start`` (a full recount when there is no finished run
+    or the window setting changed).
+    """
+
+    batch = models.CharField(_("batch"), max_length=40, unique=True)
+    day = models.DateField(_("day"))
+    window_mode = models.CharField(_("window"), max_length=10)
+    window_start = models.DateTimeField(_("window start"))
+    full = models.BooleanField(_("full recount"), default=False)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    decayed = models.PositiveIntegerField(_("decayed"), default=0)
+    windows_updated = models.PositiveIntegerField(_("windows updated"), default=0)
+    upgraded = models.PositiveIntegerField(_("upgraded"), default=0)
+    downgraded = models.PositiveIntegerField(_("downgraded"), default=0)
+    renewed = models.PositiveIntegerField(_("terms renewed"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+
+    class Meta:
+        verbose_name = _("nightly recalculation")
+        verbose_name_plural = _("nightly recalculations")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return self.batch

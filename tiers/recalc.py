@@ -4,20 +4,25 @@ Per batch of member ids (bounded, so row locks are short), in one transaction:
 
 1. dormancy decay: one negative loyalty event per dormant member and month
    (``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING``);
-2. window sums: growth and spend of every status row from its events in the
-   qualification window (``UPDATE ... FROM`` an aggregate, only rows that
-   differ are written);
-3. tier decisions into the history table (``INSERT ... SELECT``): upgrades a
-   member reached without an event (monthly loyalty growth), and at term end
-   a one-level drop when neither qualification nor retention is met;
+2. window sums (``UPDATE ... FROM`` an aggregate). Normally incremental: the
+   status rows are exact as of the previous run's window start (or of their
+   own ``window_from`` when an event refreshed them since), so only the
+   events that left the window since then are taken out, and the decay just
+   added is put in. A full recount of every member's window instead when
+   there is no previous run, the window setting changed, or ``full=True``;
+3. tier decisions into the history table (``INSERT ... SELECT``) over every
+   status row: upgrades a member reached without an event (monthly loyalty
+   growth, lowered thresholds), and at term end a one-level drop when neither
+   qualification nor retention is met;
 4. the statuses follow their history rows (``UPDATE ... FROM``), kept tiers
    whose term ended start a new 12-month term.
 
 No Python loop over members: the loops are over batches and, for the rare
 upgrade found at night, over that batch's upgrades to ask for their gifts.
-The same SQL runs on PostgreSQL and SQLite (>= 3.33); on PostgreSQL the
+The same SQL runs on PostgreSQL and SQLite (>= 3.39); on PostgreSQL the
 aggregate gets more working memory. Safe to rerun: a second run the same day
-finds nothing left to change (decay keys name the month, terms were renewed).
+finds nothing left to change (decay keys name the month, terms were renewed,
+no event leaves the window twice).
 """
 
 import datetime as dt
@@ -32,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import conf, signals
-from .models import GrowthEvent, Tier, TierChange, TierStatus
+from .models import GrowthEvent, Tier, TierChange, TierRecalcRun, TierStatus
 
 BATCH_SIZE = 100_000
 
@@ -45,6 +50,7 @@ C = TierChange._meta.db_table
 class RecalcResult:
     batch: str
     day: dt.date
+    full: bool = False
     decayed: int = 0
     windows_updated: int = 0
     upgraded: int = 0
@@ -102,12 +108,15 @@ def tier_sql(tiers: list[Tier], alias: str = "s") -> dict[str, str]:
     }
 
 
-def _params(day: dt.date, now: dt.datetime, batch: str) -> dict:
+def _params(
+    day: dt.date, now: dt.datetime, batch: str, prev_start: dt.datetime | None
+) -> dict:
     ops = connection.ops
     dormant_before = now - dt.timedelta(days=conf.dormancy_days())
     return {
         "now": ops.adapt_datetimefield_value(now),
         "start": ops.adapt_datetimefield_value(conf.window_start(day)),
+        "prev_start": ops.adapt_datetimefield_value(prev_start),
         "today": ops.adapt_datefield_value(day),
         "next_term": ops.adapt_datefield_value(conf.term_end(day)),
         "dormant_before": ops.adapt_datetimefield_value(dormant_before),
@@ -117,7 +126,9 @@ def _params(day: dt.date, now: dt.datetime, batch: str) -> dict:
     }
 
 
-def _statements(tiers: list[Tier]) -> list[tuple[str, str]]:
+def _statements(
+    tiers: list[Tier], *, full: bool, postgres: bool
+) -> list[tuple[str, str]]:
     x = tier_sql(tiers, "x")
     entry = tiers[0].pk
     decay = f"""
@@ -133,9 +144,10 @@ def _statements(tiers: list[Tier]) -> list[tuple[str, str]]:
           AND COALESCE(s.last_activity_at, s.since) < %(dormant_before)s
         ON CONFLICT (key) DO NOTHING
     """  # noqa: S608 (table names from _meta, values as params)
-    windows = f"""
+    full_windows = f"""
         UPDATE {S} AS s
-        SET window_growth = w.g, window_spend = w.sp, updated_at = %(now)s
+        SET window_growth = w.g, window_spend = w.sp, window_from = %(start)s,
+            updated_at = %(now)s
         FROM (
             SELECT s2.member_id,
                    COALESCE(SUM(e.weighted_value), 0) AS g,
@@ -143,12 +155,46 @@ def _statements(tiers: list[Tier]) -> list[tuple[str, str]]:
             FROM {S} s2
             LEFT JOIN {E} e
               ON e.member_id = s2.member_id AND e.occurred_at >= %(start)s
+             AND e.member_id BETWEEN %(lo)s AND %(hi)s
             WHERE s2.member_id BETWEEN %(lo)s AND %(hi)s
             GROUP BY s2.member_id
         ) w
         WHERE s.member_id = w.member_id
           AND (s.window_growth <> w.g OR s.window_spend <> w.sp)
-    """  # noqa: S608 (table names from _meta, values as params)
+    """  # noqa: S608
+    # Events that left the window since the row was last exact. The
+    # window_from check in the outer WHERE is re-evaluated on the newest row
+    # version (PostgreSQL), so a row an event refreshed meanwhile is skipped.
+    leaving = f"""
+        UPDATE {S} AS s
+        SET window_growth = s.window_growth - w.g,
+            window_spend = s.window_spend - w.sp,
+            window_from = %(start)s, updated_at = %(now)s
+        FROM (
+            SELECT e.member_id, s2.window_from AS wf,
+                   SUM(e.weighted_value) AS g, SUM(e.spend) AS sp
+            FROM {E} e
+            JOIN {S} s2 ON s2.member_id = e.member_id
+            WHERE e.occurred_at >= %(prev_start)s AND e.occurred_at < %(start)s
+              AND (s2.window_from IS NULL OR e.occurred_at >= s2.window_from)
+              AND e.member_id BETWEEN %(lo)s AND %(hi)s
+            GROUP BY e.member_id, s2.window_from
+        ) w
+        WHERE s.member_id = w.member_id
+          AND s.window_from IS NOT DISTINCT FROM w.wf
+    """  # noqa: S608
+    decayed = f"""
+        UPDATE {S} AS s
+        SET window_growth = s.window_growth + w.g, updated_at = %(now)s
+        FROM (
+            SELECT e.member_id, SUM(e.weighted_value) AS g
+            FROM {E} e
+            WHERE e.occurred_at = %(now)s AND e.source = 'decay'
+              AND e.member_id BETWEEN %(lo)s AND %(hi)s
+            GROUP BY e.member_id
+        ) w
+        WHERE s.member_id = w.member_id
+    """  # noqa: S608
     decide = f"""
         INSERT INTO {C} (member_id, from_tier_id, to_tier_id, reason, note,
                          window_growth, window_spend, batch, created_at)
@@ -190,9 +236,24 @@ def _statements(tiers: list[Tier]) -> list[tuple[str, str]]:
         WHERE member_id BETWEEN %(lo)s AND %(hi)s
           AND term_ends_on <= %(today)s AND tier_id <> {entry}
     """  # noqa: S608 (table names from _meta, values as params)
+    if full:
+        windows = [("windows", full_windows)]
+    elif postgres:
+        # PostgreSQL fast path: the decay rows just inserted feed the status
+        # update directly (a data-modifying CTE), no second look-up.
+        decay = f"""
+            WITH ins AS ({decay} RETURNING member_id, weighted_value)
+            UPDATE {S} AS s
+            SET window_growth = s.window_growth + ins.weighted_value,
+                updated_at = %(now)s
+            FROM ins WHERE s.member_id = ins.member_id
+        """  # noqa: S608
+        windows = [("windows", leaving)]
+    else:
+        windows = [("windows", leaving), ("decay_applied", decayed)]
     return [
         ("decay", decay),
-        ("windows", windows),
+        *windows,
         ("decide", decide),
         ("follow", follow),
         ("renew", renew),
@@ -232,12 +293,18 @@ def _ask_for_gifts(batch: str, lo: int, hi: int) -> None:
 
 
 def recalculate(
-    *, day: dt.date | None = None, batch_size: int = BATCH_SIZE, on_commit=None
+    *,
+    day: dt.date | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_commit=None,
+    full: bool = False,
 ) -> RecalcResult:
     """Run the nightly recalculation for the whole membership (see module doc).
 
-    ``on_commit(batch)`` is called after the last batch commits (the task
-    queues the notifications of the changes of that run).
+    ``full`` forces a recount of every member's window (it happens by itself
+    on the first run and after the window setting changed). ``on_commit(batch)``
+    is called after the last batch commits when tiers changed (the task
+    queues the notifications of that run's changes).
     """
     started = time.perf_counter()
     now = timezone.now()
@@ -247,13 +314,24 @@ def recalculate(
     tiers = list(Tier.objects.order_by("rank"))
     if not tiers:
         return result
-    statements = _statements(tiers)
-    params = _params(day, now, batch)
+    mode, start = conf.window_mode(), conf.window_start(day)
+    prev = (
+        TierRecalcRun.objects.filter(finished_at__isnull=False)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    full = full or prev is None or prev.window_mode != mode or prev.window_start > start
+    result.full = full
+    run = TierRecalcRun.objects.create(
+        batch=batch, day=day, window_mode=mode, window_start=start, full=full
+    )
+    statements = _statements(
+        tiers, full=full, postgres=connection.vendor == "postgresql"
+    )
+    params = _params(day, now, batch, None if full else prev.window_start)
     bounds = TierStatus.objects.aggregate(lo=Min("member_id"), hi=Max("member_id"))
-    if bounds["lo"] is None:
-        return result
-    lo = bounds["lo"]
-    while lo <= bounds["hi"]:
+    lo, top = bounds["lo"] or 0, bounds["hi"] if bounds["lo"] is not None else -1
+    while lo <= top:
         hi = lo + batch_size - 1
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -279,7 +357,16 @@ def recalculate(
     result.downgraded = TierChange.objects.filter(
         batch=batch, reason=TierChange.Reason.DOWNGRADE
     ).count()
+    result.seconds = time.perf_counter() - started
+    TierRecalcRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        decayed=result.decayed,
+        windows_updated=result.windows_updated,
+        upgraded=result.upgraded,
+        downgraded=result.downgraded,
+        renewed=result.renewed,
+        seconds=result.seconds,
+    )
     if on_commit is not None and (result.upgraded or result.downgraded):
         transaction.on_commit(lambda: on_commit(batch))
-    result.seconds = time.perf_counter() - started
     return result

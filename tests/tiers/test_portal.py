@@ -148,6 +148,7 @@ def test_admin_manual_change_requires_a_reason_and_records_it(
         "tiers_growthevent_changelist",
         "tiers_tier_changelist",
         "tiers_growthweights_changelist",
+        "tiers_tierrecalcrun_changelist",
     ],
 )
 def test_admin_lists_load_with_bounded_queries(

@@ -252,3 +252,71 @@ def test_recalculation_runs_in_batches_of_member_ids(tiers, on_today):
     assert result.upgraded == 5
     assert set(TierStatus.objects.values_list("tier__code", flat=True)) == {"silver"}
     assert len(statuses) == 5
+
+
+def test_events_leave_the_window_once_even_after_a_refresh_by_an_event(
+    tiers, time_machine
+):
+    # given a first (full) run with two events in the window
+    time_machine.move_to(local("2026-06-15 02:30"))
+    status = _member_at(tiers["regular"])
+    m = status.member
+    GrowthEventFactory(
+        member=m, weighted_value=300, occurred_at=local("2025-06-20 12:00")
+    )
+    GrowthEventFactory(
+        member=m, weighted_value=200, occurred_at=local("2025-06-25 12:00")
+    )
+    assert _run().full
+    status.refresh_from_db()
+    assert status.window_growth == 500
+    # when the first event leaves the window, the next runs take it out once
+    time_machine.move_to(local("2026-06-21 02:30"))
+    assert not _run().full
+    _run()
+    status.refresh_from_db()
+    assert status.window_growth == 200
+    # and a member's own event that refreshed the window before the night's
+    # run (the second event already gone) is not taken out a second time
+    time_machine.move_to(local("2026-06-26 01:00"))
+    event = actions.growth_record(
+        member_id=m.pk,
+        dimension="interaction",
+        raw_value=40,
+        source="activity",
+        key="late",
+    )
+    time_machine.move_to(local("2026-06-26 02:30"))
+    _run()
+    status.refresh_from_db()
+    assert status.window_growth == event.weighted_value
+
+
+def test_changing_the_window_setting_recounts_every_member(
+    tiers, time_machine, settings
+):
+    time_machine.move_to(local("2026-06-15 02:30"))
+    status = _member_at(tiers["regular"])
+    GrowthEventFactory(
+        member=status.member, weighted_value=300, occurred_at=local("2025-12-01 12:00")
+    )
+    _run()
+    settings.TIERS_QUALIFICATION_WINDOW = "calendar"
+
+    result = _run()
+
+    status.refresh_from_db()
+    assert result.full
+    assert status.window_growth == 0
+
+
+def test_monthly_loyalty_growth_counts_in_the_status_at_once(tiers, time_machine):
+    time_machine.move_to(local("2026-06-01 01:30"))
+    status = _member_at(tiers["gold"])
+    _run()
+
+    actions.loyalty_growth_award()
+
+    status.refresh_from_db()
+    high = GrowthEvent.objects.get(member=status.member, source="high_tier")
+    assert status.window_growth == high.weighted_value > 0

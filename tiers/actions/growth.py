@@ -75,11 +75,13 @@ def _lock_status(member_id: int, tiers: list[Tier]) -> TierStatus:
 
 def _refresh_window(status: TierStatus, day: dt.date) -> None:
     """Recompute the window sums of one member (caller holds the status lock)."""
+    start = conf.window_start(day)
     totals = GrowthEvent.objects.filter(
-        member_id=status.member_id, occurred_at__gte=conf.window_start(day)
+        member_id=status.member_id, occurred_at__gte=start
     ).aggregate(growth=Sum("weighted_value"), spend=Sum("spend"))
     status.window_growth = totals["growth"] or 0
     status.window_spend = totals["spend"] or Decimal("0")
+    status.window_from = start
 
 
 def _notify_change(
@@ -188,6 +190,7 @@ def _settle(status: TierStatus, tiers: list[Tier], now: dt.datetime) -> None:
             update_fields=[
                 "window_growth",
                 "window_spend",
+                "window_from",
                 "last_activity_at",
                 "updated_at",
             ]

@@ -258,4 +258,19 @@ def loyalty_growth_award(*, day: dt.date | None = None) -> int:
             },
         )
         added += max(cursor.rowcount, 0)
+        # Keep the status figures exact (the nightly run only corrects for
+        # events leaving the window); upgrades these cause happen tonight.
+        cursor.execute(
+            f"""
+            UPDATE {s} AS ss
+            SET window_growth = ss.window_growth + w.g, updated_at = %(now)s
+            FROM (
+                SELECT member_id, SUM(weighted_value) AS g FROM {e}
+                WHERE occurred_at = %(now)s AND source IN ('tenure', 'high_tier')
+                GROUP BY member_id
+            ) w
+            WHERE ss.member_id = w.member_id
+            """,  # noqa: S608
+            common,
+        )
     return added
