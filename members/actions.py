@@ -225,6 +225,31 @@ def member_enrol_by_dealer(
     return existing, False
 
 
+def member_enrol_by_operator(
+    *,
+    phone: str,
+    name: str,
+    city: str = "",
+    district: str = "",
+    dealer_id: int | None = None,
+) -> Member:
+    """Staff enrol a customer by phone in the console (channel "admin").
+
+    Like a dealer enrolment the account is unclaimed (no password) until the
+    customer proves the phone. Raises PhoneTaken if the number is registered.
+    """
+    return member_register(
+        phone=phone,
+        name=name,
+        password=None,
+        channel=Member.Channel.ADMIN,
+        dealer_id=dealer_id,
+        claimed=False,
+        city=city,
+        district=district,
+    )
+
+
 def _claim(member: Member, *, now) -> None:
     """Mark an offline enrolment as claimed. Caller holds the member lock."""
     member.claimed_at = now

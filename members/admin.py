@@ -4,10 +4,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import actions
 from .exceptions import MembersError
@@ -145,6 +145,23 @@ class NotifyForm(forms.Form):
     sms = forms.BooleanField(label=_("Also send as SMS"), required=False)
 
 
+class EnrolForm(forms.Form):
+    """Enrol a customer by phone from the console; they claim the account later."""
+
+    phone = forms.CharField(label=_("Mobile number"), max_length=20)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
+    city = forms.CharField(label=_("City"), max_length=60, required=False)
+    district = forms.CharField(label=_("District"), max_length=60, required=False)
+    dealer = forms.ModelChoiceField(
+        label=_("Enrolled for dealer (optional)"),
+        queryset=Dealer.objects.filter(is_active=True),
+        required=False,
+    )
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
@@ -231,6 +248,44 @@ class MemberAdmin(PhoneSearchMixin, admin.ModelAdmin):
                 "opts": self.model._meta,
                 "action": "notify_selected",
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Adding a member enrols a customer by phone (``member_enrol_by_operator``)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = EnrolForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            c = form.cleaned_data
+            try:
+                member = actions.member_enrol_by_operator(
+                    phone=c["phone"],
+                    name=c["name"],
+                    city=c["city"],
+                    district=c["district"],
+                    dealer_id=c["dealer"].pk if c["dealer"] else None,
+                )
+            except MembersError as exc:
+                form.add_error("phone", exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Enrolled. The customer sets a password by registering or with "
+                        "'Forgot password' on the portal, using this number."
+                    ),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:members_member_change", member.pk)
+        return render(
+            request,
+            "admin/members/enrol_member.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Enrol a customer"),
+                "form": form,
+                "opts": self.model._meta,
             },
         )
 

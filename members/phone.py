@@ -1,11 +1,12 @@
 """Mainland China mobile numbers: normalisation, validation and masking."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _STRIP = re.compile(r"[\s\-()]")
 
 
@@ -15,7 +16,8 @@ def normalize_phone(raw: str | None) -> str:
     Accepts spaces, dashes, brackets and a +86 / 0086 / 86 prefix. Raises
     ValidationError with a person-readable message for anything else.
     """
-    value = _STRIP.sub("", str(raw or ""))
+    # NFKC turns full-width digits and plus signs (Chinese input methods) into ASCII.
+    value = _STRIP.sub("", unicodedata.normalize("NFKC", str(raw or "")))
     for prefix in ("+86", "0086"):
         if value.startswith(prefix):
             value = value[len(prefix) :]

@@ -1,7 +1,17 @@
 import factory
 from django.utils import timezone
 
-from members.models import Address, Dealer, Member, Notification, User
+from members.actions import _code_hash
+from members.models import (
+    Address,
+    Dealer,
+    DealerCustomer,
+    Member,
+    Notification,
+    PhoneCode,
+    SignInFailure,
+    User,
+)
 
 PASSWORD = "Warm-Radiator-2026"
 
@@ -73,3 +83,38 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(MemberFactory)
     title = factory.Sequence(lambda n: f"通知 {n}")
     body = "正文"
+
+
+class DealerCustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealerCustomer
+        django_get_or_create = ("dealer", "member")
+
+    dealer = factory.SubFactory(DealerFactory)
+    member = factory.SubFactory(MemberFactory)
+
+
+class PhoneCodeFactory(factory.django.DjangoModelFactory):
+    """A code row; pass ``code="123456"`` to store the hash of a known code."""
+
+    class Meta:
+        model = PhoneCode
+
+    class Params:
+        code = "000000"
+
+    phone = factory.Sequence(lambda n: f"137{n:08d}")
+    purpose = PhoneCode.Purpose.REGISTER
+    code_hash = factory.LazyAttribute(lambda o: _code_hash(o.phone, o.purpose, o.code))
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(
+        lambda o: o.created_at + timezone.timedelta(minutes=10)
+    )
+
+
+class SignInFailureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignInFailure
+
+    identifier = factory.Sequence(lambda n: f"137{n:08d}")
+    client_ip = "127.0.0.1"

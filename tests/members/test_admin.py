@@ -277,3 +277,50 @@ class _Null:
 
     def flush(self):
         pass
+
+
+def test_operator_enrols_a_customer_who_claims_later(admin_client_, dealer):
+    response = admin_client_.post(
+        reverse("admin:members_member_add"),
+        {
+            "phone": "+86 136 1234 5678",
+            "name": "钱先生",
+            "city": "长春",
+            "dealer": dealer.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    member = Member.objects.select_related("user").get(user__phone="13612345678")
+    assert member.channel == Member.Channel.ADMIN
+    assert member.claimed_at is None and not member.user.has_usable_password()
+    assert member.enrolled_by_dealer == dealer
+
+
+@pytest.mark.parametrize(
+    "data", [{"phone": "123", "name": "x"}, {"phone": "13912345678", "name": ""}]
+)
+def test_operator_enrolment_with_bad_input_shows_errors(admin_client_, data):
+    response = admin_client_.post(reverse("admin:members_member_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not Member.objects.exists()
+
+
+def test_operator_enrolment_of_a_registered_number_is_refused(admin_client_, member):
+    response = admin_client_.post(
+        reverse("admin:members_member_add"), {"phone": member.user.phone, "name": "x"}
+    )
+
+    assert response.status_code == 200
+    assert "phone" in response.context["form"].errors
+    assert Member.objects.count() == 1
+
+
+def test_analyst_cannot_enrol(client):
+    analyst = StaffUserFactory()
+    analyst.groups.add(Group.objects.get(name=roles.ANALYST))
+    client.force_login(analyst)
+
+    assert client.get(reverse("admin:members_member_add")).status_code == 403

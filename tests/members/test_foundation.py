@@ -48,3 +48,13 @@ def test_member_signs_in_with_phone_and_sees_home(client, member, password):
     home = client.get(reverse("members:home"))
     assert home.status_code == 200
     assert member.user.name in home.content.decode()
+
+
+def test_full_width_digits_from_chinese_input_methods_are_accepted():
+    assert normalize_phone("＋８６ １３８１２３４５６７８") == "13812345678"
+
+
+@pytest.mark.parametrize("raw", ["1３812345678\u0663", "138١٢٣٤٥٦٧٨"])
+def test_non_latin_digits_that_are_not_full_width_are_refused(raw):
+    with pytest.raises(ValidationError):
+        normalize_phone(raw)

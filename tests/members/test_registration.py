@@ -246,3 +246,14 @@ def test_registration_page_sends_a_code_without_javascript(
 
     assert response.status_code == 200
     assert last_code(PHONE)
+
+
+def test_code_is_bound_to_its_number(client, registration_data):
+    from tests.factories.members import PhoneCodeFactory
+
+    PhoneCodeFactory(phone="13700000001", code="123456")
+
+    response = client.post(REGISTER, registration_data(PHONE, "123456"))
+
+    assert response.status_code == 400
+    assert not User.objects.filter(phone=PHONE).exists()
