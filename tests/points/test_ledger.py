@@ -197,3 +197,12 @@ def test_ledger_rows_cannot_be_updated_or_deleted_in_the_database(member, postgr
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
         c.execute("DELETE FROM points_ledgerentry WHERE id = %s", [entry.pk])
     assert LedgerEntry.objects.get(pk=entry.pk).points == -10
+
+
+def test_ledger_rows_cannot_be_updated_on_any_database(member):
+    entry = actions.points_earn(member_id=member.pk, points=10, reason="a", key="e")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEntry.objects.filter(pk=entry.pk).update(reason="changed")
+
+    assert LedgerEntry.objects.get(pk=entry.pk).reason == "a"
