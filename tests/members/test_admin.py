@@ -324,3 +324,38 @@ def test_analyst_cannot_enrol(client):
     client.force_login(analyst)
 
     assert client.get(reverse("admin:members_member_add")).status_code == 403
+
+
+def test_staff_who_may_change_users_cannot_grant_rights(client, password):
+    ops = StaffUserFactory()
+    ops.groups.add(Group.objects.get(name=roles.MEMBER_OPERATIONS))
+    boss = StaffUserFactory(is_superuser=True)
+    client.force_login(ops)
+    url = reverse("admin:members_user_change", args=[ops.pk])
+    page = client.get(url)
+
+    saved = client.post(
+        url,
+        {
+            "username": ops.username,
+            "name": "x",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [g.pk for g in Group.objects.all()],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    superuser_page = client.get(reverse("admin:members_user_change", args=[boss.pk]))
+    superuser_password = client.get(
+        reverse("admin:auth_user_password_change", args=[boss.pk])
+    )
+
+    assert page.status_code == 200
+    assert saved.status_code == 302  # the rest of the form was accepted
+    ops.refresh_from_db()
+    assert not ops.is_superuser
+    assert list(ops.groups.values_list("name", flat=True)) == [roles.MEMBER_OPERATIONS]
+    assert superuser_page.context["has_change_permission"] is False
+    assert superuser_password.status_code == 403
