@@ -317,6 +317,31 @@ def event_signup_cancel(
     return signup
 
 
+EVENT_FIELDS_LOCKED = frozenset({"seats_taken"})
+
+
+def event_update(*, event_id: int, **fields) -> MemberEvent:
+    """Change an event's details with its row locked, never ``seats_taken``.
+
+    Raises EventError when the capacity would drop below the places taken.
+    (The admin saves through here so that a sign-up made while an operator
+    was editing is not overwritten.)
+    """
+    fields = {k: v for k, v in fields.items() if k not in EVENT_FIELDS_LOCKED}
+    with transaction.atomic():
+        event = MemberEvent.objects.select_for_update().get(pk=event_id)
+        if "capacity" in fields and fields["capacity"] < event.seats_taken:
+            raise EventError(
+                _("%(taken)s places are already taken: capacity cannot be lower.")
+                % {"taken": event.seats_taken}
+            )
+        for name, value in fields.items():
+            setattr(event, name, value)
+        if fields:
+            event.save(update_fields=list(fields))
+    return event
+
+
 def event_reminders_send(*, day: datetime.date | None = None) -> int:
     """Remind every member with a confirmed place at an event starting on ``day``
     (local date; default tomorrow). Once per sign-up: the notification key names

@@ -241,6 +241,18 @@ class MemberEventAdmin(admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        try:
+            actions.event_update(
+                event_id=obj.pk,
+                **{name: getattr(obj, name) for name in form.changed_data},
+            )
+        except PrivilegeError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
     @admin.action(description=_("Publish selected events"))
     def publish(self, request, queryset):
         done = queryset.update(is_published=True)

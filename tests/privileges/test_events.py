@@ -207,3 +207,64 @@ def test_closed_account_cannot_sign_up(member):
     member.save()
     with pytest.raises(NotEntitled):
         signup(MemberEventFactory(), member)
+
+
+@pytest.mark.django_db
+def test_editing_an_event_never_overwrites_places_taken(member):
+    # given an event loaded for editing, then a member signs up
+    event = MemberEventFactory(capacity=5)
+    stale = MemberEvent.objects.get(pk=event.pk)
+    signup(event, member)
+    # when the operator's change is saved
+    actions.event_update(event_id=stale.pk, place="新地点", seats_taken=0)
+    # then the place changed and the sign-up still counts
+    event.refresh_from_db()
+    assert (event.place, event.seats_taken) == ("新地点", 1)
+
+
+@pytest.mark.django_db
+def test_capacity_cannot_drop_below_places_taken(member, other_member):
+    event = MemberEventFactory(capacity=5)
+    signup(event, member)
+    signup(event, other_member)
+    with pytest.raises(EventError):
+        actions.event_update(event_id=event.pk, capacity=1)
+    assert actions.event_update(event_id=event.pk, capacity=2).capacity == 2
+
+
+@pytest.mark.django_db
+def test_admin_edit_of_an_event_keeps_places_taken(admin_client_, member):
+    from django.urls import reverse
+
+    event = MemberEventFactory(capacity=5)
+    signup(event, member)
+    data = {
+        "kind": event.kind,
+        "title_zh": "改名后的沙龙",
+        "title_en": "",
+        "description_zh": "",
+        "description_en": "",
+        "place": event.place,
+        "city": event.city,
+        "starts_at_0": timezone.localtime(event.starts_at).strftime("%Y-%m-%d"),
+        "starts_at_1": timezone.localtime(event.starts_at).strftime("%H:%M:%S"),
+        "ends_at_0": "",
+        "ends_at_1": "",
+        "signup_closes_at_0": "",
+        "signup_closes_at_1": "",
+        "capacity": "6",
+        "min_tier": event.min_tier_id,
+        "is_published": "on",
+        "signups-TOTAL_FORMS": "1",
+        "signups-INITIAL_FORMS": "1",
+        "signups-MIN_NUM_FORMS": "0",
+        "signups-MAX_NUM_FORMS": "1000",
+        "signups-0-id": EventSignup.objects.get().pk,
+        "signups-0-event": event.pk,
+    }
+    response = admin_client_.post(
+        reverse("admin:privileges_memberevent_change", args=[event.pk]), data
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event.refresh_from_db()
+    assert (event.title_zh, event.capacity, event.seats_taken) == ("改名后的沙龙", 6, 1)
