@@ -9,10 +9,13 @@ redemption → its vouchers (pk order) → item → points account (taken inside
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members.actions import notification_send
 from members.models import Member
@@ -155,7 +158,8 @@ def redemption_place(
                 entry = points_spend(
                     member_id=member_id,
                     points=redemption.points,
-                    reason=f"Reward {item.code} × {quantity}",
+                    reason=_("Reward: %(item)s × %(quantity)d")
+                    % {"item": item.name, "quantity": quantity},
                     key=f"rewards:redemption:{redemption.pk}:spend",
                     source_type="redemption",
                     source_id=redemption.pk,
@@ -244,7 +248,8 @@ def redemption_cancel(
         if redemption.spend_entry_id is not None:
             refund = points_reverse(
                 entry_id=redemption.spend_entry_id,
-                reason=f"Reward cancelled: {item.code} × {redemption.quantity}",
+                reason=_("Reward cancelled: %(item)s × %(quantity)d")
+                % {"item": item.name, "quantity": redemption.quantity},
                 key=f"rewards:redemption:{redemption.pk}:refund",
             )
             redemption.refund_entry_id = refund.pk
@@ -416,6 +421,51 @@ def voucher_use_for_booking(*, code: str, booking_ref: str) -> Voucher:
         voucher.used_at = timezone.now()
         voucher.save(update_fields=["status", "used_at"])
     return voucher
+
+
+def voucher_expiry_reminders_send(*, days: int | None = None, now=None) -> int:
+    """Remind members of valid vouchers that expire within ``days`` (default 7).
+
+    One inbox message per member per batch: the key names the member and the
+    local date of their soonest expiry, so running it again (or daily) sends
+    nothing new until a later voucher comes into the window. Reads in one
+    grouped query; returns how many members were reminded.
+    """
+    now = now or timezone.now()
+    days = (
+        days
+        if days is not None
+        else getattr(settings, "REWARDS_VOUCHER_REMIND_DAYS", 7)
+    )
+    due = (
+        Voucher.objects.filter(
+            status=Voucher.Status.ISSUED,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=days),
+            member__closed_at__isnull=True,
+        )
+        .values("member_id")
+        .annotate(count=Count("id"), first=Min("expires_at"))
+        .order_by("member_id")
+    )
+    sent = 0
+    for row in due.iterator(chunk_size=1000):
+        day = timezone.localtime(row["first"]).date()
+        done = notification_send(
+            member_id=row["member_id"],
+            title=ngettext(
+                "%(count)d voucher expires soon",
+                "%(count)d vouchers expire soon",
+                row["count"],
+            )
+            % {"count": row["count"]},
+            body=_("Use it by %(date)s.") % {"date": day.isoformat()},
+            url=reverse("rewards:my_vouchers"),
+            category="rewards",
+            key=f"rewards:voucher-expiry:{row['member_id']}:{day.isoformat()}",
+        )
+        sent += done is not None
+    return sent
 
 
 # Helpers ------------------------------------------------------------------
