@@ -429,8 +429,21 @@ class SignInFailureAdmin(ReadOnlyAdmin):
         )
 
 
+class NotificationForm(forms.ModelForm):
+    class Meta:
+        model = Notification
+        fields = ("member", "category", "title", "body", "url", "sms_text")
+
+    def clean_member(self):
+        member = self.cleaned_data["member"]
+        if member.is_closed:
+            raise ValidationError(_("This account is closed."))
+        return member
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    form = NotificationForm
     list_display = (
         "title",
         "member",

@@ -359,3 +359,43 @@ def test_staff_who_may_change_users_cannot_grant_rights(client, password):
     assert list(ops.groups.values_list("name", flat=True)) == [roles.MEMBER_OPERATIONS]
     assert superuser_page.context["has_change_permission"] is False
     assert superuser_password.status_code == 403
+
+
+def test_notification_added_in_the_console_is_delivered(
+    admin_client_, django_capture_on_commit_callbacks
+):
+    from members import sms
+
+    member = MemberFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_.post(
+            reverse("admin:members_notification_add"),
+            {
+                "member": member.pk,
+                "category": "operator",
+                "title": "停水通知",
+                "body": "",
+                "url": "",
+                "sms_text": "明日停水",
+            },
+        )
+
+    assert response.status_code == 302
+    assert Notification.objects.get(member=member).title == "停水通知"
+    assert sms.outbox == [{"phone": member.user.phone, "text": "明日停水"}]
+
+
+def test_notification_to_a_closed_account_is_refused_in_the_console(admin_client_):
+    from members.actions import member_close
+
+    member = MemberFactory()
+    member_close(member_id=member.pk)
+
+    response = admin_client_.post(
+        reverse("admin:members_notification_add"),
+        {"member": member.pk, "category": "operator", "title": "x"},
+    )
+
+    assert response.status_code == 200
+    assert "member" in response.context["adminform"].form.errors
+    assert not Notification.objects.exists()
