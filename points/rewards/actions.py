@@ -204,7 +204,8 @@ def redemption_cancel(
     (the fulfiller may refuse). Shipped gifts and tier upgrades are not.
     When ``member_id`` is given the member cancels: the redemption must be
     theirs and its vouchers unexpired. A second cancel returns the redemption
-    unchanged (nothing is refunded twice). Raises ``NotCancellable``.
+    unchanged (nothing is refunded twice). Raises ``NotCancellable`` (also
+    with the message of a fulfiller that refuses, e.g. the event has started).
     """
     with transaction.atomic():
         redemption = (
@@ -238,7 +239,10 @@ def redemption_cancel(
             raise NotCancellable(_("Expired vouchers cannot be refunded."))
         item = RewardItem.objects.select_for_update().get(pk=redemption.item_id)
         if (fulfiller := registry.fulfiller_for(redemption.kind)) is not None:
-            fulfiller.cancel(redemption_id=redemption.pk)
+            try:
+                fulfiller.cancel(redemption_id=redemption.pk)
+            except FulfilmentRefused as exc:
+                raise NotCancellable(exc.message) from None
         for voucher in vouchers:
             voucher.status = Voucher.Status.VOID
         Voucher.objects.bulk_update(vouchers, ["status"])

@@ -14,7 +14,7 @@ from tiers.selectors import tier_for_member
 
 from . import selectors
 from .actions import redemption_cancel, redemption_place
-from .exceptions import NotCancellable, RedemptionRefused
+from .exceptions import RedemptionRefused, RewardsError
 from .forms import CancelForm, CatalogueFilterForm, RedeemForm
 from .models import RewardItem, Voucher
 from .qr import voucher_qr_svg
@@ -159,7 +159,7 @@ def redemption_cancel_view(request, pk: int):
         redemption = redemption_cancel(
             redemption_id=pk, member_id=member.pk, reason=reason
         )
-    except NotCancellable as exc:
+    except RewardsError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

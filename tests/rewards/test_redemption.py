@@ -484,3 +484,25 @@ def test_item_kind_fields_are_required_by_the_database(db):
 def test_redemption_place_by_id_of_unknown_item_is_refused(member):
     with pytest.raises(NotOnSale):
         redemption_place(member_id=member.pk, item_id=999_999, quantity=1, key="x")
+
+
+def test_a_fulfiller_refusing_the_cancellation_keeps_everything(member, clean_registry):
+    # given an event ticket whose event has started (privileges refuses to cancel)
+    def too_late(**kwargs):
+        raise FulfilmentRefused("活动已开始，不能取消")
+
+    clean_registry.register_fulfiller(
+        "event_ticket", fulfil=lambda **kw: None, cancel=too_late
+    )
+    give_points(member, 1000)
+    item = RewardItemFactory(ticket=True, points_price=100, stock=3)
+    redemption = redeem(member, item)
+    # when the member tries to cancel
+    with pytest.raises(NotCancellable, match="活动已开始"):
+        redemption_cancel(redemption_id=redemption.pk, member_id=member.pk)
+    # then nothing was refunded
+    redemption.refresh_from_db()
+    item.refresh_from_db()
+    assert redemption.status == Redemption.Status.FULFILLED
+    assert item.stock == 2
+    assert balance_for_member(member.pk) == 900
