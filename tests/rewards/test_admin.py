@@ -154,3 +154,37 @@ def test_read_only_staff_cannot_fulfil_or_cancel(client, redemptions):
     )
     redemptions[0].refresh_from_db()
     assert redemptions[0].status == Redemption.Status.PLACED
+
+
+def test_change_pages_render(admin_client_, redemptions):
+    redemption = redemptions[0]
+    give_points(redemption.member, 1000)
+    voucher = redeem(redemption.member, RewardItemFactory()).vouchers.get()
+    for url in (
+        reverse("admin:rewards_rewarditem_add"),
+        reverse("admin:rewards_rewarditem_change", args=[redemption.item_id]),
+        reverse("admin:rewards_redemption_change", args=[redemption.pk]),
+        reverse("admin:rewards_redemption_change", args=[voucher.redemption_id]),
+        reverse("admin:rewards_voucher_change", args=[voucher.pk]),
+    ):
+        assert admin_client_.get(url).status_code == 200, url
+
+
+def test_only_the_note_of_a_redemption_is_editable(admin_client_, redemptions):
+    redemption = redemptions[0]
+    url = reverse("admin:rewards_redemption_change", args=[redemption.pk])
+    response = admin_client_.post(
+        url,
+        {
+            "note": "顺丰 SF123",
+            "status": "cancelled",
+            "points": 1,
+            "vouchers-TOTAL_FORMS": 0,
+            "vouchers-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    redemption.refresh_from_db()
+    assert redemption.note == "顺丰 SF123"
+    assert redemption.status == Redemption.Status.PLACED
+    assert redemption.points == 100
