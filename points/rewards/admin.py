@@ -4,6 +4,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -83,6 +84,19 @@ class RewardItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["unlimited"].initial = self.instance.stock is None
+
+    def clean(self):
+        cleaned = super().clean()
+        delta = cleaned.get("stock_change") or 0
+        stock = self.instance.stock if self.instance.pk else None
+        if stock is not None and not cleaned.get("unlimited") and stock + delta < 0:
+            # The action checks again under the lock; this is the early, friendly check.
+            self.add_error(
+                "stock_change",
+                _("Only %(stock)d in stock: cannot remove %(n)d.")
+                % {"stock": stock, "n": -delta},
+            )
+        return cleaned
 
 
 @admin.register(RewardItem)
@@ -195,8 +209,8 @@ class RewardItemAdmin(admin.ModelAdmin):
                 stock_delta=form.cleaned_data.get("stock_change") or 0,
                 unlimited=form.cleaned_data.get("unlimited") if change else None,
             )
-        except ValueError as exc:
-            messages.error(request, str(exc))
+        except (ValueError, ValidationError) as exc:
+            messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
 
     def changelist_view(self, request, extra_context=None):
         low = list(selectors.low_stock_items().values_list("name_zh", "stock")[:10])

@@ -188,3 +188,20 @@ def test_only_the_note_of_a_redemption_is_editable(admin_client_, redemptions):
     assert redemption.note == "顺丰 SF123"
     assert redemption.status == Redemption.Status.PLACED
     assert redemption.points == 100
+
+
+def test_writing_off_more_than_the_stock_is_a_form_error(admin_client_):
+    item = RewardItemFactory(stock=3, points_price=100)
+    url = reverse("admin:rewards_rewarditem_change", args=[item.pk])
+    form = admin_client_.get(url).context["adminform"].form
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k not in ("image", "min_tier")
+    }
+    data.update(stock_change=-5, unlimited="")
+    response = admin_client_.post(url, data)
+    assert response.status_code == 200
+    assert "stock_change" in response.context["adminform"].form.errors
+    item.refresh_from_db()
+    assert item.stock == 3
