@@ -108,13 +108,20 @@ def item_detail(request, pk: int):
 
 
 def _render_item(request, entry, balance, form, *, confirm=False, key=""):
+    item = entry.item
+    held = None
+    if item.per_member_limit:
+        held = selectors.member_item_quantity(
+            member_id=request.user.member.pk, item_id=item.pk
+        )
     context = {
         "entry": entry,
-        "item": entry.item,
+        "item": item,
         "balance": balance,
         "form": form,
         "confirm": confirm,
         "key": key,
+        "held": held,
     }
     if confirm:
         total = form.total_points()

@@ -214,3 +214,14 @@ def test_pages_are_in_chinese_by_default(member_client, member, catalogue):
     page = member_client.get(reverse("rewards:catalogue")).content.decode()
     assert "我能兑换的" in page
     assert "积分不足" in page
+
+
+def test_the_item_page_shows_how_many_of_the_limit_the_member_holds(
+    member_client, member
+):
+    give_points(member, 5000)
+    item = RewardItemFactory(points_price=100, per_member_limit=3)
+    redeem(member, item, quantity=2)
+    page = member_client.get(reverse("rewards:item", args=[item.pk])).content.decode()
+    assert "每人限兑：3" in page
+    assert "您已兑换 2 份" in page
