@@ -20,6 +20,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import Address, Member, Notification, User
 
@@ -105,13 +106,13 @@ def _check_transition(booking: Booking, action: str) -> None:
 
 
 _ACTION_NAMES = {
-    "confirm": "confirmed",
-    "assign": "assigned",
-    "start": "started",
-    "complete": "completed",
-    "no_show": "marked as no-show",
-    "cancel": "cancelled",
-    "reschedule": "rescheduled",
+    "confirm": pgettext_lazy("booking action", "confirmed"),
+    "assign": pgettext_lazy("booking action", "assigned"),
+    "start": pgettext_lazy("booking action", "started"),
+    "complete": pgettext_lazy("booking action", "completed"),
+    "no_show": pgettext_lazy("booking action", "marked as no-show"),
+    "cancel": pgettext_lazy("booking action", "cancelled"),
+    "reschedule": pgettext_lazy("booking action", "rescheduled"),
 }
 
 

@@ -35,6 +35,16 @@ def _reference_data(db):
             getattr(import_module(module), fn)(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English (the msgids); one test checks Chinese."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def region(db):
     return RegionFactory(code="beijing", name="北京", cities="北京,廊坊")

@@ -207,3 +207,16 @@ def test_closed_member_cannot_book(member, slot, address):
 
     with pytest.raises(ServiceNotAvailable):
         _book(member, slot, address)
+
+
+def test_slot_full_message_is_translated_for_chinese_members(member, slot, address):
+    from django.utils import translation
+
+    slot.booked = slot.capacity
+    slot.save()
+
+    with translation.override("zh-hans"):
+        with pytest.raises(SlotFull) as exc:
+            _book(member, slot, address)
+
+        assert str(exc.value) == "该时段已约满。"
