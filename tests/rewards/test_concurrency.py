@@ -112,3 +112,87 @@ def test_20_concurrent_consumes_of_one_voucher_succeed_once(postgres):
     assert sum(isinstance(r, VoucherAlreadyUsed) for r in results) == 19
     voucher = Voucher.objects.get(code=code)
     assert voucher.used_by_dealer_id == won[0].used_by_dealer_id
+
+
+def test_concurrent_mix_of_redemptions_and_cancellations_keeps_the_invariants(
+    postgres,
+):
+    import random
+
+    from django.db.models import Sum
+
+    from points.models import Account, LedgerEntry
+    from points.rewards.actions import redemption_cancel
+    from points.rewards.exceptions import NotCancellable, RedemptionRefused
+
+    # given members with points, items, and some redemptions already placed
+    rng = random.Random(8)
+    members = [MemberFactory() for _ in range(8)]
+    for m in members:
+        give_points(m, 3000)
+    items = [
+        RewardItemFactory(stock=6, points_price=400),
+        RewardItemFactory(stock=None, points_price=700, per_member_limit=2),
+        RewardItemFactory(gift=True, stock=4, points_price=300),
+    ]
+    start_stock = {i.pk: i.stock for i in items}
+    placed = [redeem(m, items[n % 2]) for n, m in enumerate(members)]
+    jobs = [("cancel", r.pk) for r in placed] * 2  # every one cancelled twice
+    jobs += [
+        ("redeem", (rng.choice(members), rng.choice(items), rng.randint(1, 2)))
+        for _ in range(32)
+    ]
+    rng.shuffle(jobs)
+
+    # when they all run at once
+    def run(i):
+        what, arg = jobs[i]
+        if what == "cancel":
+            return redemption_cancel(redemption_id=arg)
+        member, item, quantity = arg
+        return redeem(member, item, quantity=quantity)
+
+    results = run_concurrently(run, len(jobs), workers=24)
+
+    # then nothing failed but the expected refusals (no deadlock, no error)
+    unexpected = [
+        r
+        for r in results
+        if isinstance(r, Exception)
+        and not isinstance(r, RedemptionRefused | NotCancellable)
+    ]
+    assert unexpected == []
+    # every cancelled redemption was refunded exactly once
+    for r in placed:
+        r.refresh_from_db()
+        assert r.status == Redemption.Status.CANCELLED
+        assert (
+            LedgerEntry.objects.filter(key=f"rewards:redemption:{r.pk}:refund").count()
+            == 1
+        )
+    # balances equal their ledgers and never went below zero
+    for m in members:
+        account = Account.objects.get(member=m)
+        ledger = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("points"))[
+            "s"
+        ]
+        held = (
+            Redemption.objects.filter(member=m)
+            .exclude(status="cancelled")
+            .aggregate(s=Sum("points"))["s"]
+            or 0
+        )
+        assert account.balance == ledger == 3000 - held
+        assert account.balance >= 0
+    # and stock plus units held equals the starting stock
+    for item in items:
+        item.refresh_from_db()
+        held = (
+            Redemption.objects.filter(item=item)
+            .exclude(status="cancelled")
+            .aggregate(s=Sum("quantity"))["s"]
+            or 0
+        )
+        if start_stock[item.pk] is not None:
+            assert item.stock + held == start_stock[item.pk]
+            assert item.stock >= 0
