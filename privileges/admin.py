@@ -88,12 +88,13 @@ class PrivilegeAdmin(admin.ModelAdmin):
         }
         rows = []
         for privilege, cells in selectors.catalogue_rows(tiers):
+            counted = any(c is not None and c.quota is not None for c in cells)
             row = []
             for tier, cell in zip(tiers, cells, strict=True):
                 grant_pk = own.get((privilege.pk, tier.pk))
                 row.append(
                     {
-                        "text": portal.cell_text(cell),
+                        "text": portal.cell_text(cell, counted=counted),
                         "inherited": cell is not None and cell.granted_by != tier.code,
                         "url": reverse(
                             "admin:privileges_tiergrant_change", args=[grant_pk]

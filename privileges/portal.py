@@ -50,10 +50,13 @@ def remaining_text(e: selectors.Entitlement) -> str:
     }
 
 
-def cell_text(e: selectors.Entitlement | None) -> str:
+def cell_text(e: selectors.Entitlement | None, *, counted: bool = False) -> str:
+    """One cell of a comparison. ``counted``: the privilege has a quota elsewhere,
+    so an unlimited grant says "unlimited" rather than a tick."""
     if e is None:
         return "—"
-    parts = [p for p in (parameter_text(e), quota_text(e)) if p]
+    quota = quota_text(e) or (_("unlimited") if counted else "")
+    parts = [p for p in (parameter_text(e), quota) if p]
     return " · ".join(parts) or "✓"
 
 
@@ -80,7 +83,10 @@ def home_card_context(request) -> dict:
 
 def comparison_rows(tiers) -> list[tuple[str, list[str]]]:
     """One row per privilege for the public tier comparison page (tiers app)."""
-    return [
-        (privilege.name, [cell_text(cell) for cell in cells])
-        for privilege, cells in selectors.catalogue_rows(list(tiers))
-    ]
+    rows = []
+    for privilege, cells in selectors.catalogue_rows(list(tiers)):
+        counted = any(c is not None and c.quota is not None for c in cells)
+        rows.append(
+            (privilege.name, [cell_text(cell, counted=counted) for cell in cells])
+        )
+    return rows

@@ -47,14 +47,17 @@ def my_privileges(request):
         upcoming = list(
             selectors.entitlements_by_tier([next_tier])[next_tier.id].values()
         )
-        additions = [
-            {
-                "new": portal.cell_text(new),
-                "old": portal.cell_text(old) if old else "",
-                "e": new,
-            }
-            for new, old in selectors.next_tier_additions(entitlements, upcoming)
-        ]
+        for new, old in selectors.next_tier_additions(entitlements, upcoming):
+            counted = new.quota is not None or (
+                old is not None and old.quota is not None
+            )
+            additions.append(
+                {
+                    "e": new,
+                    "new": portal.cell_text(new, counted=counted),
+                    "old": portal.cell_text(old, counted=counted) if old else "",
+                }
+            )
     groups = [
         (label, _rows([e for e in entitlements if e.category == value]))
         for value, label in Privilege.Category.choices
