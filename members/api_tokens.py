@@ -20,12 +20,7 @@ class NotDealerStaff(MembersError):
 
 
 def _dealer_staff(user_id: int) -> User:
-    user = (
-        User.objects.select_for_update()
-        .select_related("dealer")
-        .filter(pk=user_id)
-        .first()
-    )
+    user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None or user.dealer_id is None or not user.is_active:
         raise NotDealerStaff(
             _("Only an active staff user of a dealer can hold an API token.")

@@ -16,7 +16,6 @@ from .base import DealerViewSet
 from .catalogue import SlotSerializer
 from .common import dealer_customer_or_404
 from .customers import CustomerSerializer
-from .errors import Conflict
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .schema import errors
 from .selectors import customer_facts, customers_for_dealer
@@ -140,31 +139,6 @@ def _products_note(products: list[str], notes: str) -> str:
     return f"{line}\n{notes}" if notes else line
 
 
-FINISHED = (Booking.Status.COMPLETED, Booking.Status.CANCELLED, Booking.Status.NO_SHOW)
-
-
-def booking_details_update(*, booking_id: int, notes=None, address=None) -> Booking:
-    """Stand-in until services offers an action for notes and address: change
-    them while the booking is not finished (completed, cancelled, no-show)."""
-    update = getattr(services_actions, "booking_details_update", None)
-    if update is not None:
-        return update(booking_id=booking_id, notes=notes, address=address)
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
-        if booking.status in FINISHED:
-            raise Conflict(
-                _("A booking that is %(status)s cannot be changed.")
-                % {"status": booking.get_status_display()}
-            )
-        fields = ["updated_at"]
-        if notes is not None:
-            booking.notes, fields = notes, [*fields, "notes"]
-        if address is not None:
-            booking.address, fields = dict(address), [*fields, "address"]
-        booking.save(update_fields=fields)
-    return booking
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List this dealer's bookings",
@@ -253,10 +227,11 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DealerVie
                     actor_id=request.user.pk,
                 )
             if "notes" in data or "address" in data:
-                booking_details_update(
+                services_actions.booking_details_update(
                     booking_id=booking.pk,
                     notes=data.get("notes"),
                     address=data.get("address"),
+                    actor_id=request.user.pk,
                 )
         return self._one(booking.pk)
 

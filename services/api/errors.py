@@ -92,7 +92,9 @@ def domain_error_response(exc: Exception) -> Response | None:
     """The response for a domain exception of any app, or None if it is not one."""
     for cls, entry in _resolved():
         if isinstance(exc, cls):
-            field = entry.field or getattr(exc, "field", None)
+            field = entry.field
+            if field is None and entry.status != status.HTTP_409_CONFLICT:
+                field = getattr(exc, "field", None)
             if entry.status == status.HTTP_409_CONFLICT and field is None:
                 return Response({"detail": message_of(exc)}, status=entry.status)
             return Response(

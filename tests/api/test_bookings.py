@@ -32,7 +32,7 @@ def slot(region):
     )
 
 
-def book(api, customer, slot, **extra):
+def book(api, customer, slot, HTTP_ACCEPT_LANGUAGE="zh-hans", **extra):
     body = {
         "customer_id": customer.pk,
         "service_type": "installation",
@@ -40,7 +40,7 @@ def book(api, customer, slot, **extra):
         "address": ADDRESS,
         **extra,
     }
-    return api.post(URL, body, format="json")
+    return api.post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
 
 
 def png(size=(8, 8)) -> SimpleUploadedFile:
@@ -100,9 +100,12 @@ def test_booking_an_installation_returns_201_with_slot_and_customer(
 
 def test_a_full_slot_is_409_on_slot_id(api, customer, slot):
     assert book(api, customer, slot).status_code == 201
-    response = book(api, customer, slot)
+    response = book(api, customer, slot, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert response.json() == {"slot_id": ["This slot is full."]}
+    # the default language is Chinese; the message is translated, the shape is the same
+    response = book(api, customer, slot)
+    assert response.status_code == 409 and list(response.json()) == ["slot_id"]
 
 
 def test_bad_booking_input_is_400(api, customer, slot):

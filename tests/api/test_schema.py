@@ -42,7 +42,21 @@ def test_schema_and_docs_pages_are_served(client):
 
 
 @pytest.fixture
-def api_schema():
+def _keep_test_connection():
+    """Calling the WSGI app directly would close the test's database connection
+    at the end of each request; Django's test client avoids that the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(_keep_test_connection):
     from config.wsgi import application
 
     return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
