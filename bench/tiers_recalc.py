@@ -6,7 +6,8 @@ generate_series, not the ORM), then, in the same run and from the same
 starting state:
 
 1. times ONE hand-written SQL statement producing the new tiers (window sums,
-   dormancy decay, upgrades, term-end soft landing) as an ``UPDATE ... FROM``
+   dormancy decay of the members whose decay day is today, upgrades, term-end
+   soft landing) as an ``UPDATE ... FROM``
    over the whole membership;
 2. restores the starting state (the statuses as last night's run left them,
    and that run's record) and times the project's nightly recalculation
@@ -316,6 +317,7 @@ def hand_written_sql(day: dt.date) -> tuple[str, dict]:
                COALESCE(SUM(e.weighted_value), 0)
                - CASE WHEN s.window_growth * %(pct)s / 100 > 0
                        AND COALESCE(s.last_activity_at, s.since) < %(dormant)s
+                       AND mod(s.member_id, 28) + 1 = %(decay_day)s
                        AND NOT EXISTS (SELECT 1 FROM tiers_growthevent d
                                        WHERE d.key = 'decay:' || s.member_id || ':' || %(month)s)
                       THEN s.window_growth * %(pct)s / 100 ELSE 0 END AS g,
@@ -358,6 +360,7 @@ def hand_written_sql(day: dt.date) -> tuple[str, dict]:
         "pct": conf.decay_percent(),
         "dormant": timezone.now() - dt.timedelta(days=conf.dormancy_days()),
         "month": day.strftime("%Y-%m"),
+        "decay_day": day.day,
         "start": conf.window_start(day),
         "today": day,
         "next_term": conf.term_end(day),

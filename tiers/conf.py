@@ -45,6 +45,15 @@ def dormancy_days() -> int:
     return int(getattr(settings, "TIERS_DORMANCY_DAYS", 180))
 
 
+# Monthly decay is spread over the month: member N decays on day N % 28 + 1.
+DECAY_SPREAD_DAYS = 28
+
+
+def decay_day(member_id: int) -> int:
+    """The day of the month on which a dormant member's monthly decay falls."""
+    return member_id % DECAY_SPREAD_DAYS + 1
+
+
 def decay_percent() -> int:
     return int(getattr(settings, "TIERS_DECAY_PERCENT", 10))
 

@@ -2,8 +2,9 @@
 
 Per batch of member ids (bounded, so row locks are short), in one transaction:
 
-1. dormancy decay: one negative loyalty event per dormant member and month
-   (``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING``);
+1. dormancy decay: one negative loyalty event per dormant member and month,
+   on the member's own day of the month (spread over 28 nights so no night
+   carries all of it) (``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING``);
 2. window sums (``UPDATE ... FROM`` an aggregate). Normally incremental: the
    status rows are exact as of the previous run's window start (or of their
    own ``window_from`` when an event refreshed them since), so only the
@@ -122,13 +123,12 @@ def _params(
         "dormant_before": ops.adapt_datetimefield_value(dormant_before),
         "pct": conf.decay_percent(),
         "month": day.strftime("%Y-%m"),
+        "decay_day": day.day,
         "batch": batch,
     }
 
 
-def _statements(
-    tiers: list[Tier], *, full: bool, postgres: bool
-) -> list[tuple[str, str]]:
+def _statements(tiers: list[Tier], *, full: bool) -> list[tuple[str, str]]:
     x = tier_sql(tiers, "x")
     entry = tiers[0].pk
     decay = f"""
@@ -142,6 +142,7 @@ def _statements(
         WHERE s.member_id BETWEEN %(lo)s AND %(hi)s
           AND s.window_growth * %(pct)s / 100 > 0
           AND COALESCE(s.last_activity_at, s.since) < %(dormant_before)s
+          AND s.member_id %% {conf.DECAY_SPREAD_DAYS} + 1 = %(decay_day)s
         ON CONFLICT (key) DO NOTHING
     """  # noqa: S608 (table names from _meta, values as params)
     full_windows = f"""
@@ -160,6 +161,7 @@ def _statements(
             GROUP BY s2.member_id
         ) w
         WHERE s.member_id = w.member_id
+          AND s.member_id BETWEEN %(lo)s AND %(hi)s
           AND (s.window_growth <> w.g OR s.window_spend <> w.sp)
     """  # noqa: S608
     # Events that left the window since the row was last exact. The
@@ -181,6 +183,7 @@ def _statements(
             GROUP BY e.member_id, s2.window_from
         ) w
         WHERE s.member_id = w.member_id
+          AND s.member_id BETWEEN %(lo)s AND %(hi)s
           AND s.window_from IS NOT DISTINCT FROM w.wf
     """  # noqa: S608
     decayed = f"""
@@ -193,7 +196,7 @@ def _statements(
               AND e.member_id BETWEEN %(lo)s AND %(hi)s
             GROUP BY e.member_id
         ) w
-        WHERE s.member_id = w.member_id
+        WHERE s.member_id = w.member_id AND s.member_id BETWEEN %(lo)s AND %(hi)s
     """  # noqa: S608
     decide = f"""
         INSERT INTO {C} (member_id, from_tier_id, to_tier_id, reason, note,
@@ -229,6 +232,7 @@ def _statements(
         FROM {C} c
         WHERE c.batch = %(batch)s AND c.member_id = s.member_id
           AND c.member_id BETWEEN %(lo)s AND %(hi)s
+          AND s.member_id BETWEEN %(lo)s AND %(hi)s
     """  # noqa: S608 (table names from _meta, values as params)
     renew = f"""
         UPDATE {S}
@@ -238,17 +242,6 @@ def _statements(
     """  # noqa: S608 (table names from _meta, values as params)
     if full:
         windows = [("windows", full_windows)]
-    elif postgres:
-        # PostgreSQL fast path: the decay rows just inserted feed the status
-        # update directly (a data-modifying CTE), no second look-up.
-        decay = f"""
-            WITH ins AS ({decay} RETURNING member_id, weighted_value)
-            UPDATE {S} AS s
-            SET window_growth = s.window_growth + ins.weighted_value,
-                updated_at = %(now)s
-            FROM ins WHERE s.member_id = ins.member_id
-        """  # noqa: S608
-        windows = [("windows", leaving)]
     else:
         windows = [("windows", leaving), ("decay_applied", decayed)]
     return [
@@ -325,9 +318,7 @@ def recalculate(
     run = TierRecalcRun.objects.create(
         batch=batch, day=day, window_mode=mode, window_start=start, full=full
     )
-    statements = _statements(
-        tiers, full=full, postgres=connection.vendor == "postgresql"
-    )
+    statements = _statements(tiers, full=full)
     params = _params(day, now, batch, None if full else prev.window_start)
     bounds = TierStatus.objects.aggregate(lo=Min("member_id"), hi=Max("member_id"))
     lo, top = bounds["lo"] or 0, bounds["hi"] if bounds["lo"] is not None else -1

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from members.models import Notification
 from tests.factories.tiers import GrowthEventFactory, TierStatusFactory
-from tiers import actions
+from tiers import actions, conf
 from tiers.models import GrowthEvent, TierChange, TierStatus
 
 pytestmark = pytest.mark.django_db
@@ -173,11 +173,16 @@ def test_two_level_drop_lands_one_level_down_per_term(tiers, time_machine):
     assert TierChange.objects.filter(member_id=status.pk).count() == 2
 
 
-def test_dormant_member_decays_once_a_month(tiers, on_today, settings):
+def test_dormant_member_decays_once_a_month_on_its_own_day(
+    tiers, time_machine, settings
+):
     settings.TIERS_DORMANCY_DAYS = 180
     settings.TIERS_DECAY_PERCENT = 10
+    time_machine.move_to(local("2026-06-01 02:30"))
     dormant = _member_at(tiers["silver"], term_ends_on=dt.date(2026, 12, 1))
     active = _member_at(tiers["silver"], term_ends_on=dt.date(2026, 12, 1))
+    day = conf.decay_day(dormant.pk)
+    time_machine.move_to(local(f"2026-06-{day:02d} 02:30"))
     for status, days in ((dormant, 181), (active, 179)):
         GrowthEventFactory(
             member=status.member,
@@ -188,9 +193,19 @@ def test_dormant_member_decays_once_a_month(tiers, on_today, settings):
             window_growth=1000,
             last_activity_at=timezone.now() - dt.timedelta(days=days),
         )
+    TierStatus.objects.filter(pk=active.pk).update(
+        last_activity_at=timezone.now() - dt.timedelta(days=179)
+    )
+    other_day = day % 28 + 1  # the next day of the month: not this member's
 
+    time_machine.move_to(local(f"2026-06-{day:02d} 02:30") - dt.timedelta(days=1))
     _run()
-    _run()  # same month: no second decay
+    assert not GrowthEvent.objects.filter(source="decay").exists()
+    time_machine.move_to(local(f"2026-06-{day:02d} 02:30"))
+    _run()
+    _run()  # same night again: no second decay
+    time_machine.move_to(local(f"2026-06-{other_day:02d} 02:30"))
+    _run()
 
     dormant.refresh_from_db()
     active.refresh_from_db()

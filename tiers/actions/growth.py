@@ -88,7 +88,10 @@ def _notify_change(
     change: TierChange, old: Tier | None, new: Tier, term_ends_on: dt.date | None
 ) -> None:
     up = old is None or new.rank > old.rank
-    if up:
+    if change.reason == TierChange.Reason.MANUAL:
+        title = _("Your tier is now %(tier)s") % {"tier": new.name}
+        body = _("Our service team changed your tier to %(tier)s.") % {"tier": new.name}
+    elif up:
         title = _("Welcome to %(tier)s") % {"tier": new.name}
         body = _("You now hold the %(tier)s tier until %(date)s.") % {
             "tier": new.name,
