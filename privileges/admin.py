@@ -148,6 +148,21 @@ class TierGrantAdmin(admin.ModelAdmin):
     ordering = ("privilege__position", "privilege__code", "tier__rank")
 
 
+class TierAtUseFilter(admin.SimpleListFilter):
+    """Tiers from the (small) tier table, not a DISTINCT over millions of uses."""
+
+    title = _("tier at use")
+    parameter_name = "tier_code"
+
+    def lookups(self, request, model_admin):
+        return [(t.code, t.name) for t in tier_selectors.tiers_ordered()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tier_code=self.value())
+        return queryset
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """History: browse and search, never add, change or delete."""
 
@@ -188,9 +203,9 @@ class PrivilegeUseAdmin(ReadOnlyAdmin):
 @admin.register(QuotaCounter)
 class QuotaCounterAdmin(ReadOnlyAdmin):
     list_display = ("member", "privilege", "period_key", "used")
-    list_filter = ("privilege", "period_key")
+    list_filter = ("privilege",)
     list_select_related = ("member__user", "privilege")
-    search_fields = ("member__user__phone", "member__user__name")
+    search_fields = ("member__user__phone", "member__user__name", "=period_key")
     show_full_result_count = False
     raw_id_fields = ("member",)
 

@@ -144,14 +144,6 @@ def test_tier_comparison_page_has_a_row_per_privilege(client):
 # Admin ----------------------------------------------------------------------
 
 
-def _uses(n, code="member_hotline", tier="silver", set_tier=None):
-    for i in range(n):
-        m = MemberFactory()
-        if set_tier:
-            set_tier(m, tier)
-        actions.privilege_use(member_id=m.pk, privilege_code=code, key=f"{code}-{i}")
-
-
 def test_admin_matrix_shows_each_tier_with_inherited_cells(
     admin_client_, django_assert_max_num_queries
 ):
@@ -252,3 +244,18 @@ def test_admin_event_change_page_loads(admin_client_, member):
         reverse("admin:privileges_memberevent_change", args=[event.pk])
     )
     assert response.status_code == 200
+
+
+def test_admin_uses_filter_by_tier_at_use(admin_client_, set_tier):
+    silver, gold = MemberFactory(), MemberFactory()
+    set_tier(silver, "silver")
+    set_tier(gold, "gold")
+    for m in (silver, gold):
+        actions.privilege_use(
+            member_id=m.pk, privilege_code="member_hotline", key=f"call-{m.pk}"
+        )
+    response = admin_client_.get(
+        reverse("admin:privileges_privilegeuse_changelist") + "?tier_code=gold"
+    )
+    shown = list(response.context["cl"].result_list)
+    assert [u.member_id for u in shown] == [gold.pk]
