@@ -230,9 +230,9 @@ class Slot(models.Model):
         """When the slot begins, in the project's time zone."""
         import datetime as dt
 
-        hour = getattr(settings, "SERVICES_PERIOD_START_HOURS", {}).get(
-            self.period, 9 if self.period == Period.MORNING else 14
-        )
+        from . import conf
+
+        hour = conf.get("SERVICES_PERIOD_START_HOURS")[self.period]
         naive = dt.datetime.combine(self.date, dt.time(hour))
         return timezone.make_aware(naive, timezone.get_default_timezone())
 

@@ -1,5 +1,7 @@
 """Real threads against PostgreSQL: capacity and technicians hold under load."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -98,3 +100,39 @@ def test_concurrent_cancel_and_rebook_never_overbook(postgres, member, slot, add
 
     active = Booking.objects.filter(slot=slot).exclude(status="cancelled").count()
     assert Slot.objects.get(pk=slot.pk).booked == active <= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_crossing_reschedules_neither_deadlock_nor_overbook(
+    postgres, member, region, address
+):
+    from tests.factories.services import SlotFactory
+
+    a_slot = SlotFactory(region=region, capacity=1)
+    b_slot = SlotFactory(
+        region=region, date=a_slot.date + dt.timedelta(days=1), capacity=1
+    )
+    a, b = (
+        actions.booking_create(
+            member_id=member.pk,
+            service_type_code="annual_check",
+            slot_id=s.pk,
+            address=address,
+            source="portal",
+        )
+        for s in (a_slot, b_slot)
+    )
+    connection.close()
+
+    # a wants b's slot and b wants a's: both slots are full, so both must fail
+    # cleanly with SlotFull (locks taken in pk order: no deadlock error).
+    results = run_concurrently(
+        lambda i: actions.booking_reschedule(
+            booking_id=(a, b)[i].pk, slot_id=(b_slot, a_slot)[i].pk, actor_id=None
+        ),
+        2,
+    )
+
+    assert all(isinstance(r, SlotFull) for r in results), results
+    assert Slot.objects.get(pk=a_slot.pk).booked == 1
+    assert Slot.objects.get(pk=b_slot.pk).booked == 1

@@ -219,3 +219,83 @@ def test_pages_need_sign_in(client, name, db):
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def _completed(member, slot, address):
+    from tests.factories import StaffUserFactory
+    from tests.factories.services import TechnicianFactory
+
+    staff = StaffUserFactory()
+    tech = TechnicianFactory(regions=[slot.region])
+    booking = _book(member, slot, address)
+    actions.booking_confirm(booking_id=booking.pk, actor_id=staff.pk)
+    actions.booking_assign(
+        booking_id=booking.pk, technician_id=tech.pk, actor_id=staff.pk
+    )
+    return actions.booking_complete(booking_id=booking.pk, actor_id=staff.pk)
+
+
+def test_member_reviews_a_completed_booking_with_photos(
+    member_client, member, slot, address
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .images import image_bytes
+
+    booking = _completed(member, slot, address)
+    url = reverse("services:booking_review", args=[booking.pk])
+    photos = [SimpleUploadedFile(f"{i}.png", image_bytes("PNG")) for i in range(2)]
+
+    response = member_client.post(url, {"rating": 4, "text": "准时", "photos": photos})
+
+    assert response.status_code == 302
+    review = Booking.objects.get(pk=booking.pk).review
+    assert review.rating == 4 and review.photos.count() == 2
+    page = member_client.get(reverse("services:booking_detail", args=[booking.pk]))
+    assert "准时" in page.content.decode()
+
+
+def test_a_bad_review_photo_refuses_the_whole_review(
+    member_client, member, slot, address, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from services.models import BookingPhoto, Review
+
+    from .images import image_bytes
+
+    booking = _completed(member, slot, address)
+    photos = [
+        SimpleUploadedFile("ok.jpg", image_bytes()),
+        SimpleUploadedFile("bad.jpg", b"GIF89a not really"),
+    ]
+
+    response = member_client.post(
+        reverse("services:booking_review", args=[booking.pk]),
+        {"rating": 5, "photos": photos},
+    )
+
+    assert response.status_code == 400
+    assert "Only JPEG, PNG or WebP images are accepted." in response.content.decode()
+    assert not Review.objects.exists() and not BookingPhoto.objects.exists()
+
+
+def test_new_booking_with_a_typed_address(member_client, member, slot):
+    url = reverse("services:booking_new")
+    query = {
+        "service": "pipe_cleaning",
+        "recipient": "王五",
+        "phone": "13800000002",
+        "city": "廊坊",
+        "district": "广阳区",
+        "detail": "新华路 3 号",
+    }
+
+    page = member_client.get(url, query)
+    assert f'value="{slot.pk}"' in page.content.decode()
+    from urllib.parse import urlencode
+
+    response = member_client.post(f"{url}?{urlencode(query)}", {"slot_id": slot.pk})
+
+    assert response.status_code == 302
+    assert Booking.objects.get(member=member).address["city"] == "廊坊"
