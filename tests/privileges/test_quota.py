@@ -243,3 +243,20 @@ def test_concurrent_repeats_of_one_key_record_one_use(postgres, set_tier):
     }
     assert all(isinstance(r, PrivilegeUse) for r in results)
     assert QuotaCounter.objects.get(member=member).used == 1
+
+
+@pytest.mark.django_db
+def test_refusals_name_the_privilege_and_the_renewal_date(member, set_tier):
+    from django.utils import translation
+
+    set_tier(member, "gold")
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 10, tzinfo=SHANGHAI)):
+        use(member, key="june")
+        with translation.override("en"):
+            with pytest.raises(QuotaExhausted) as exhausted:
+                use(member, key="june-2")
+            with pytest.raises(NotEntitled) as not_entitled:
+                use(member, "customisation", "custom-1")
+            assert "Free annual health check" in str(exhausted.value.message)
+            assert "01/01/2027" in str(exhausted.value.message)
+            assert "Customisation" in str(not_entitled.value.message)
