@@ -256,3 +256,6 @@ SERVICES_SLOT_WEEKS_AHEAD = env_int("SERVICES_SLOT_WEEKS_AHEAD", 6)
 SERVICES_ANNUAL_CHECK_REMINDER_MONTH = env_int(
     "SERVICES_ANNUAL_CHECK_REMINDER_MONTH", 9
 )
+
+# tiers (docs/tiers.md): qualification window, "rolling" 12 months or "calendar" year.
+TIERS_QUALIFICATION_WINDOW = os.environ.get("TIERS_QUALIFICATION_WINDOW", "rolling")
