@@ -278,3 +278,34 @@ def test_tiers_for_members_in_two_queries(tiers, django_assert_num_queries):
         plain.pk: tiers["regular"],
         newcomer.pk: tiers["regular"],
     }
+
+
+def test_manual_change_needs_a_reason_and_a_different_tier(member, tiers, staff_user):
+    from tiers.exceptions import ReasonRequired, SameTier
+
+    with pytest.raises(ReasonRequired):
+        actions.tier_change_manual(
+            member_id=member.pk, tier_id=tiers["gold"].pk, reason="  ", actor_id=None
+        )
+    with pytest.raises(SameTier):
+        actions.tier_change_manual(
+            member_id=member.pk,
+            tier_id=tiers["regular"].pk,
+            reason="no-op",
+            actor_id=staff_user.pk,
+        )
+    assert not TierChange.objects.exists()
+
+    change = actions.tier_change_manual(
+        member_id=member.pk,
+        tier_id=tiers["gold"].pk,
+        reason="Compensation for a late installation",
+        actor_id=staff_user.pk,
+    )
+
+    assert (change.reason, change.note, change.actor_id) == (
+        TierChange.Reason.MANUAL,
+        "Compensation for a late installation",
+        staff_user.pk,
+    )
+    assert selectors.earning_multiplier(member.pk) == tiers["gold"].multiplier
