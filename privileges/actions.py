@@ -29,15 +29,21 @@ from .exceptions import (
     NotEntitled,
     QuotaExhausted,
 )
-from .models import EventSignup, MemberEvent, Privilege, PrivilegeUse, QuotaCounter
-from .models import TierGrant as _TierGrant
+from .models import (
+    EventSignup,
+    MemberEvent,
+    Privilege,
+    PrivilegeUse,
+    QuotaCounter,
+    TierGrant,
+)
 
 
 def _renews_on(period: str, at=None) -> datetime.date | None:
     local = timezone.localtime(at or timezone.now()).date()
-    if period == _TierGrant.Period.YEAR:
+    if period == TierGrant.Period.YEAR:
         return datetime.date(local.year + 1, 1, 1)
-    if period == _TierGrant.Period.MONTH:
+    if period == TierGrant.Period.MONTH:
         return (local.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return None
 
