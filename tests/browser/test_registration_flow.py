@@ -41,6 +41,9 @@ def test_visitor_registers_with_a_phone_code_and_switches_to_english(
 
     page.wait_for_url(re.compile(r"/me/$"))
     assert "王小明" in page.locator("h1").first.inner_text()
+    assert page.locator(".cards .card").count() >= 1
+    # Phone layout: nothing wider than the screen (the menu scrolls on its own).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert Member.objects.filter(user__phone=PHONE, claimed_at__isnull=False).exists()
     page.screenshot(path=screenshot_dir / "home-zh.png", full_page=True)
 
