@@ -21,6 +21,13 @@ class TiersConfig(AppConfig):
 
     def ready(self):
         from members.portal import register_home_card, register_nav_link
+        from members.signals import member_registered
+
+        from . import receivers
+
+        member_registered.connect(
+            receivers.on_member_registered, dispatch_uid="tiers.referral_growth"
+        )
 
         register_home_card(
             order=10, template="tiers/card.html", context=home_card_context

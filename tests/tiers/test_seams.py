@@ -309,3 +309,24 @@ def test_manual_change_needs_a_reason_and_a_different_tier(member, tiers, staff_
         staff_user.pk,
     )
     assert selectors.earning_multiplier(member.pk) == tiers["gold"].multiplier
+
+
+def test_a_referred_registration_gives_the_referrer_social_growth_once(
+    member, tiers, django_capture_on_commit_callbacks
+):
+    from members.actions import member_register
+    from members.signals import member_registered
+
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = member_register(
+            phone="13912345678",
+            name="新会员",
+            password="Warm-Radiator-2026",
+            referral_code=member.referral_code,
+        )
+    member_registered.send(sender=None, member_id=newcomer.pk, channel="portal")
+
+    event = GrowthEvent.objects.get(member=member)
+    assert (event.source, event.dimension) == ("referral", "social")
+    assert event.weighted_value > 0
+    assert not GrowthEvent.objects.filter(member=newcomer).exists()
