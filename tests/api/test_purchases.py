@@ -197,3 +197,17 @@ def test_purchase_list_query_count_does_not_grow_with_page_size(api, customer):
         return len(ctx.captured_queries)
 
     assert count(8) == count(2)
+
+
+def test_a_serial_number_registered_to_someone_else_is_400_and_nothing_is_recorded(
+    api, customer
+):
+    assert api.post(URL, purchase_body(customer), format="json").status_code == 201
+    other = api.post(
+        "/api/v1/customers/", {"phone": "13300133000", "name": "钱七"}, format="json"
+    ).json()
+    body = purchase_body(customer, order_no="SO-1002", customer_id=other["id"])
+    again = api.post(URL, body, format="json")
+    assert again.status_code == 400
+    assert "SN-A-1" in again.json()["items"][0]  # names the serial at fault
+    assert Purchase.objects.count() == 1
