@@ -98,6 +98,14 @@ def member_export(member: Member) -> dict:
             }
             for a in member.addresses.all()
         ],
+        "dealers": [
+            {
+                "dealer": link.dealer.name,
+                "enrolled": link.enrolled,
+                "since": _iso(link.created_at),
+            }
+            for link in member.dealer_links.select_related("dealer")
+        ],
         "notifications": [
             {
                 "title": n.title,

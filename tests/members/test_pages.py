@@ -232,6 +232,9 @@ def test_profile_update_and_bad_input(member_client, member):
 def test_export_contains_own_data_and_registered_sections(
     member_client, member, other_member
 ):
+    from tests.factories.members import DealerCustomerFactory
+
+    DealerCustomerFactory(member=member, dealer__name="暖居北京店")
     AddressFactory(member=member, detail="我家")
     AddressFactory(member=other_member, detail="别人家")
     NotificationFactory(member=member, title="我的")
@@ -250,6 +253,7 @@ def test_export_contains_own_data_and_registered_sections(
     assert data["account"]["phone"] == member.user.phone
     assert [a["detail"] for a in data["addresses"]] == ["我家"]
     assert [n["title"] for n in data["notifications"]] == ["我的"]
+    assert [d["dealer"] for d in data["dealers"]] == ["暖居北京店"]
     assert data["test_section"] == {"member_id": member.pk}
 
 
