@@ -33,6 +33,7 @@ from .exceptions import (
     NotAllowed,
     OutsideBookingWindow,
     OutsideServiceArea,
+    PointsPaymentRejected,
     ProductRejected,
     ReviewRejected,
     SerialNumberTaken,
@@ -280,6 +281,7 @@ def booking_create(
     voucher_code: str | None = None,
     purchase_id: int | None = None,
     use_free_service: bool = True,
+    pay_with_points: bool = False,
 ) -> Booking:
     """Book a slot for a member.
 
@@ -287,9 +289,11 @@ def booking_create(
     constraint). Applies the booking window (regular days + the tier's
     priority days; the operator console is exempt), the peak-month reserve
     for the top tiers, the service's minimum tier, a free service from the
-    member's privileges when one is left, and a service voucher. Emergency
+    member's privileges when one is left, a service voucher, or payment with
+    points (``pay_with_points``, at the service's points price). Emergency
     repairs get the tier's response target. Raises SlotFull, SlotUnavailable,
-    OutsideBookingWindow, ServiceNotAvailable, InvalidAddress, VoucherRejected.
+    OutsideBookingWindow, ServiceNotAvailable, InvalidAddress, VoucherRejected,
+    PointsPaymentRejected.
     """
     if source not in Booking.Source.values:
         raise ValueError(f"unknown source {source!r}")
@@ -355,6 +359,8 @@ def booking_create(
             _voucher_reserve(booking, voucher_code.strip())
         elif use_free_service:
             _free_service_take(booking)
+        if pay_with_points and not booking.free_service and not booking.voucher_code:
+            _pay_with_points(booking)
         booking.save()
     return booking
 
@@ -423,11 +429,45 @@ def _free_service_take(booking: Booking) -> None:
     booking.price = 0
 
 
+def _pay_with_points(booking: Booking) -> None:
+    """Debit the service's points price (caller holds the slot lock; the
+    points account is locked after it, always in this order)."""
+    from points.exceptions import InsufficientPoints
+
+    points = booking.service_type.points_price
+    if not points:
+        raise PointsPaymentRejected()
+    try:
+        with transaction.atomic():
+            entry = integrations.points_spend(
+                member_id=booking.member_id,
+                points=points,
+                reason=_("Service booking #%(id)s: %(service)s")
+                % {"id": booking.pk, "service": booking.service_type.name},
+                key=f"services:booking:{booking.pk}:points",
+                source_id=booking.pk,
+            )
+    except InsufficientPoints:
+        raise PointsPaymentRejected(
+            _("You need %(points)s points for this service.") % {"points": points}
+        ) from None
+    booking.paid_points = points
+    booking.points_entry_id = entry.pk
+    booking.price = 0
+
+
 def _give_back_benefits(booking: Booking) -> None:
-    """Return the free service and release the voucher (cancellation)."""
+    """Return the free service, release the voucher and refund points
+    (cancellation, no-show). Each is idempotent by key."""
     if booking.free_service and booking.privilege_use_key:
         integrations.privilege_use_return(key=booking.privilege_use_key)
     _voucher_release(booking)
+    if booking.points_entry_id:
+        integrations.points_refund(
+            entry_id=booking.points_entry_id,
+            reason=_("Service booking #%(id)s cancelled") % {"id": booking.pk},
+            key=f"services:booking:{booking.pk}:points-refund",
+        )
 
 
 def booking_cancel(

@@ -74,6 +74,11 @@ class VoucherRejected(ServiceError):
     field = "voucher_code"
 
 
+class PointsPaymentRejected(ServiceError):
+    default_message = _("This service cannot be paid with points.")
+    field = "pay_with_points"
+
+
 class ImageRejected(ServiceError):
     default_message = _("This file is not an image we can accept.")
     field = "image"

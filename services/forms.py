@@ -26,6 +26,7 @@ class BookingForm(forms.Form):
     voucher_code = forms.CharField(
         label=_("Service voucher code"), max_length=40, required=False
     )
+    pay_with_points = forms.BooleanField(label=_("Pay with points"), required=False)
 
 
 class RescheduleForm(forms.Form):

@@ -85,6 +85,21 @@ def custom_event_record(*, member_id: int, event_code: str, key: str, source_id:
         return None
 
 
+def points_spend(*, member_id: int, points: int, reason: str, key: str, source_id: int):
+    return points_actions.points_spend(
+        member_id=member_id,
+        points=points,
+        reason=reason,
+        key=key,
+        source_type="services.booking",
+        source_id=source_id,
+    )
+
+
+def points_refund(*, entry_id: int, reason: str, key: str) -> None:
+    points_actions.points_reverse(entry_id=entry_id, reason=reason, key=key)
+
+
 def purchase_release_pending(*, purchase_id: int) -> None:
     points_actions.purchase_release_pending(purchase_id=purchase_id)
 

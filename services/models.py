@@ -315,6 +315,10 @@ class Booking(models.Model):
         _("privilege use key"), max_length=80, blank=True
     )
     voucher_code = models.CharField(_("voucher"), max_length=40, blank=True)
+    paid_points = models.PositiveIntegerField(_("paid with points"), default=0)
+    points_entry_id = models.PositiveBigIntegerField(
+        _("points ledger entry"), null=True, blank=True
+    )
     purchase_id = models.PositiveBigIntegerField(
         _("purchase"),
         null=True,

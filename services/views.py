@@ -121,6 +121,7 @@ def booking_new(request):
                 notes=form.cleaned_data["notes"],
                 actor_id=request.user.pk,
                 voucher_code=form.cleaned_data["voucher_code"] or None,
+                pay_with_points=form.cleaned_data["pay_with_points"],
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))

@@ -299,3 +299,16 @@ def test_new_booking_with_a_typed_address(member_client, member, slot):
 
     assert response.status_code == 302
     assert Booking.objects.get(member=member).address["city"] == "廊坊"
+
+
+def test_new_booking_can_be_paid_with_points(member_client, member, slot):
+    from tests.factories.rewards import give_points
+
+    give_points(member, 3000)
+    home = AddressFactory(member=member, city="北京")
+    url = f"{reverse('services:booking_new')}?service=pipe_cleaning&address={home.pk}"
+
+    response = member_client.post(url, {"slot_id": slot.pk, "pay_with_points": "on"})
+
+    assert response.status_code == 302
+    assert Booking.objects.get(member=member).paid_points == 3000

@@ -358,3 +358,63 @@ def test_gold_member_gets_the_warranty_extension(gold):
     )
 
     assert product.extension_months == 12
+
+
+def test_paying_with_points_debits_the_points_price_and_cancel_refunds_it(
+    member, slot, address
+):
+    from points.selectors import balance_for_member
+    from tests.factories.rewards import give_points
+
+    give_points(member, 2500)
+
+    booking = actions.booking_create(
+        member_id=member.pk,
+        service_type_code="annual_check",
+        slot_id=slot.pk,
+        address=address,
+        source="portal",
+        pay_with_points=True,
+    )
+
+    assert (booking.price, booking.paid_points) == (0, 2000)
+    assert balance_for_member(member.pk) == 500
+    actions.booking_cancel(booking_id=booking.pk, actor_id=member.user_id)
+    actions.booking_cancel(booking_id=booking.pk, actor_id=member.user_id)
+    assert balance_for_member(member.pk) == 2500
+
+
+def test_too_few_points_refuses_the_booking_and_holds_nothing(member, slot, address):
+    from services.exceptions import PointsPaymentRejected
+    from services.models import Slot
+    from tests.factories.rewards import give_points
+
+    give_points(member, 100)
+
+    with pytest.raises(PointsPaymentRejected, match="2000 points"):
+        actions.booking_create(
+            member_id=member.pk,
+            service_type_code="annual_check",
+            slot_id=slot.pk,
+            address=address,
+            source="portal",
+            pay_with_points=True,
+        )
+    assert Booking.objects.count() == 0
+    assert Slot.objects.get(pk=slot.pk).booked == 0
+
+
+def test_a_service_without_points_price_cannot_be_paid_with_points(
+    member, slot, address
+):
+    from services.exceptions import PointsPaymentRejected
+
+    with pytest.raises(PointsPaymentRejected):
+        actions.booking_create(
+            member_id=member.pk,
+            service_type_code="emergency_repair",
+            slot_id=slot.pk,
+            address=address,
+            source="portal",
+            pay_with_points=True,
+        )
