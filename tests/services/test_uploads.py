@@ -216,3 +216,36 @@ def test_upload_without_content_length_is_stopped_by_the_handler(
 
     assert response.status_code == 413
     assert BookingPhoto.objects.count() == 0
+
+
+def test_cap_holds_with_csrf_enforced_and_csrf_is_still_checked(
+    member, booking, settings
+):
+    """CsrfViewMiddleware would read the whole body; the capped view is exempt
+    from the middleware and checks CSRF itself after the cap."""
+    from django.test import Client
+
+    settings.SERVICES_UPLOAD_MAX_BYTES = 1024
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    url = reverse("services:booking_photo_add", args=[booking.pk])
+
+    class Unreadable(io.BytesIO):
+        def read(self, *a, **kw):  # pragma: no cover - must never be called
+            raise AssertionError("the body was read")
+
+    too_big = client.generic(
+        "POST",
+        url,
+        data=b"",
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        CONTENT_LENGTH="5000000",
+        **{"wsgi.input": Unreadable()},
+    )
+    small_without_token = client.post(
+        url, {"kind": "site", "image": _upload("a.jpg", image_bytes())}
+    )
+
+    assert too_big.status_code == 413
+    assert small_without_token.status_code == 403
+    assert BookingPhoto.objects.count() == 0
