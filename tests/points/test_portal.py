@@ -77,3 +77,22 @@ def test_member_home_shows_points_card(
 
     assert re.search(r"\b4,?321\b", html)
     assert reverse("points:mine") in html
+
+
+def test_my_points_lists_pending_purchases_and_menu_link(member_client, member):
+    from decimal import Decimal
+
+    purchase = actions.purchase_record(
+        member_id=member.pk,
+        order_no="P-77",
+        purchased_at=timezone.now(),
+        amount=Decimal("300"),
+        items=[],
+        pending_until_installation=True,
+    )
+
+    html = member_client.get(reverse("points:mine")).content.decode()
+
+    assert "P-77" in html
+    assert re.search(rf"\b{purchase.points_pending}\b", html)
+    assert f'href="{reverse("points:mine")}"' in html  # the menu link
