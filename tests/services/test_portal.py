@@ -312,3 +312,25 @@ def test_new_booking_can_be_paid_with_points(member_client, member, slot):
 
     assert response.status_code == 302
     assert Booking.objects.get(member=member).paid_points == 3000
+
+
+def test_pages_render_in_chinese(member_client, member, slot, address, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    booking = _book(member, slot, address)
+    home = AddressFactory(member=member, city="北京")
+
+    pages = [
+        reverse("services:booking_list"),
+        reverse("services:booking_detail", args=[booking.pk]),
+        f"{reverse('services:booking_new')}?service=annual_check&address={home.pk}",
+        reverse("services:product_list"),
+    ]
+    bodies = [
+        member_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        for url in pages
+    ]
+
+    assert "我的预约" in bodies[0]
+    assert "取消预约" in bodies[1]
+    assert "年度健康检查" in bodies[2]
+    assert "登记产品" in bodies[3]
