@@ -301,12 +301,14 @@ def booking_create(
     member = Member.objects.filter(pk=member_id, closed_at__isnull=True).first()
     if member is None:
         raise ServiceNotAvailable(_("This member account is closed or does not exist."))
-    if (
-        not actor.is_dispatcher
-        and actor.user.dealer_id is None
-        and actor.user.pk != member.user_id
-    ):
-        raise NotAllowed()
+    if not actor.is_dispatcher:
+        if actor.user.dealer_id is not None:
+            # A dealer's staff books for their own dealer only.
+            dealer_id = dealer_id or actor.user.dealer_id
+            if dealer_id != actor.user.dealer_id:
+                raise NotAllowed()
+        elif actor.user.pk != member.user_id:
+            raise NotAllowed()
     service = ServiceType.objects.filter(code=service_type_code, is_active=True).first()
     if service is None:
         raise ServiceNotAvailable(_("Unknown service type."))

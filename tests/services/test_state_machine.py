@@ -303,3 +303,39 @@ def test_details_update_changes_notes_and_address_until_finished(
     assert booking.notes == "带梯子" and booking.address["detail"] == "新址 2 号"
     with pytest.raises(InvalidTransition):
         actions.booking_details_update(booking_id=booking.pk, notes="late")
+
+
+def test_members_and_dealers_book_only_for_themselves(
+    member, other_member, slot, address
+):
+    staff = DealerStaffFactory()
+    other_dealer = DealerStaffFactory()
+
+    with pytest.raises(NotAllowed):
+        actions.booking_create(
+            member_id=member.pk,
+            service_type_code="annual_check",
+            slot_id=slot.pk,
+            address=address,
+            source="portal",
+            actor_id=other_member.user_id,
+        )
+    with pytest.raises(NotAllowed):
+        actions.booking_create(
+            member_id=member.pk,
+            service_type_code="annual_check",
+            slot_id=slot.pk,
+            address=address,
+            source="dealer_api",
+            dealer_id=other_dealer.dealer_id,
+            actor_id=staff.pk,
+        )
+    booking = actions.booking_create(
+        member_id=member.pk,
+        service_type_code="annual_check",
+        slot_id=slot.pk,
+        address=address,
+        source="dealer_api",
+        actor_id=staff.pk,
+    )
+    assert booking.dealer_id == staff.dealer_id
