@@ -217,7 +217,7 @@ class BookingAdmin(admin.ModelAdmin):
         "technician__user",
     )
     search_fields = ("=id", "member__user__phone", "member__user__name", "voucher_code")
-    date_hierarchy = "created_at"
+    date_hierarchy = "slot__date"
     ordering = ("-slot__date", "slot__period", "id")
     show_full_result_count = False
     list_per_page = 50
