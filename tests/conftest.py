@@ -23,6 +23,58 @@ def _isolation(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+# Rows that data migrations create and many tests rely on. A transactional test
+# (any app's) flushes every table when it ends, so a later test on the same worker
+# would find them gone: they are re-created, by the migrations' own functions,
+# whenever missing. (model whose emptiness says "missing", module, function)
+_REFERENCE_DATA = (
+    ("tiers.Tier", "tiers.migrations.0002_default_tiers", "create"),
+    ("tiers.GrowthWeights", "tiers.migrations.0004_default_weights", "create"),
+    ("points.EarningRule", "points.migrations.0003_default_rules", "forwards"),
+    ("privileges.Privilege", "privileges.migrations.0002_default_catalogue", "create"),
+    (
+        "services.ServiceType",
+        "services.migrations.0002_default_service_types",
+        "create",
+    ),
+)
+_BEAT_SCHEDULES = (
+    ("members.migrations.0003_beat_schedule", "register"),
+    ("tiers.migrations.0005_beat_schedule", "register"),
+    ("points.migrations.0004_beat_schedule", "forwards"),
+    ("points.rewards.migrations.0002_beat_schedule", "register"),
+    ("privileges.migrations.0003_beat_schedule", "register"),
+    ("services.migrations.0003_beat_schedule", "forwards"),
+)
+
+
+def restore_reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for model, module, fn in _REFERENCE_DATA:
+        if not apps.get_model(model).objects.exists():
+            getattr(import_module(module), fn)(apps, None)
+    if not apps.get_model("django_celery_beat.PeriodicTask").objects.exists():
+        for module, fn in _BEAT_SCHEDULES:
+            getattr(import_module(module), fn)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    ):
+        yield
+        return
+    request.getfixturevalue(
+        "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+    )
+    restore_reference_data()
+    yield
+
+
 @pytest.fixture
 def postgres(db):
     """Skip (with the reason) unless the tests run on PostgreSQL."""

@@ -11,7 +11,7 @@ from tests.concurrency import run_concurrently
 from tests.factories.api import api_client, dealer_token
 from tests.factories.members import MemberFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 URL = "/api/v1/purchases/"
 

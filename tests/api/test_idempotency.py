@@ -84,7 +84,7 @@ def test_keys_are_kept_for_at_least_24_hours_then_purged(api):
         assert idempotency_records_purge() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_twenty_identical_requests_at_once_enrol_once_and_answer_alike(postgres):
     # given one dealer token and one key
     token = dealer_token()

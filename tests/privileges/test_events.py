@@ -154,7 +154,7 @@ def test_database_refuses_more_places_than_capacity():
         MemberEvent.objects.filter(pk=event.pk).update(seats_taken=3)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_signups_for_ten_places_get_ten(postgres):
     # given an event with 10 places and 50 members
     event = MemberEventFactory(capacity=10)
@@ -171,7 +171,7 @@ def test_fifty_concurrent_signups_for_ten_places_get_ten(postgres):
     assert event.seats_taken == 10 == selectors.event_confirmed_count(event.pk)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_signups_and_cancels_keep_places_consistent(postgres):
     event = MemberEventFactory(capacity=5)
     members = [MemberFactory() for _ in range(5)]
@@ -189,7 +189,7 @@ def test_concurrent_signups_and_cancels_keep_places_consistent(postgres):
     assert event.seats_taken <= 5
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_double_clicked_signup_takes_one_place(postgres):
     event = MemberEventFactory(capacity=5)
     member = MemberFactory()

@@ -190,7 +190,7 @@ def test_counters_equal_the_uses_not_returned(member, set_tier):
         )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_uses_of_a_once_a_year_privilege_one_succeeds(
     postgres, set_tier
 ):
@@ -209,7 +209,7 @@ def test_twenty_concurrent_uses_of_a_once_a_year_privilege_one_succeeds(
     assert QuotaCounter.objects.get(member=member).used == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_uses_of_a_quota_of_three_by_two_members_stay_within_it(
     postgres, set_tier
 ):
@@ -231,7 +231,7 @@ def test_closed_account_cannot_use_privileges(member):
         use(member, "member_discount", "closed-1")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_repeats_of_one_key_record_one_use(postgres, set_tier):
     # given a silver member and a request retried ten times at once
     member = MemberFactory()
