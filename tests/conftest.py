@@ -45,6 +45,7 @@ _BEAT_SCHEDULES = (
     ("points.rewards.migrations.0002_beat_schedule", "register"),
     ("privileges.migrations.0003_beat_schedule", "register"),
     ("services.migrations.0003_beat_schedule", "forwards"),
+    ("services.migrations.0005_beat_idempotency_purge", "forwards"),
 )
 
 
