@@ -20,10 +20,14 @@ class TiersConfig(AppConfig):
     verbose_name = _("Tiers and growth")
 
     def ready(self):
-        from members.portal import register_home_card, register_nav_link
+        from members.portal import (
+            register_export_section,
+            register_home_card,
+            register_nav_link,
+        )
         from members.signals import member_registered
 
-        from . import receivers
+        from . import receivers, selectors
 
         member_registered.connect(
             receivers.on_member_registered, dispatch_uid="tiers.referral_growth"
@@ -33,3 +37,4 @@ class TiersConfig(AppConfig):
             order=10, template="tiers/card.html", context=home_card_context
         )
         register_nav_link(order=10, label=_("My tier"), url_name="tiers:me")
+        register_export_section(name="tiers", collect=selectors.member_export_section)

@@ -176,3 +176,37 @@ def tier_comparison_table() -> ComparisonTable:
     for p in registry.providers:
         rows.extend(p.provider(tiers))
     return ComparisonTable(tiers=tiers, rows=rows)
+
+
+def member_export_section(member) -> dict:
+    """The tiers part of the member's data export (``/me/export/``): 3 queries."""
+    status = (
+        TierStatus.objects.select_related("tier").filter(member_id=member.pk).first()
+    )
+    growth, spend, per = member_growth_in_window(member.pk)
+    changes = (
+        TierChange.objects.filter(member_id=member.pk)
+        .select_related("from_tier", "to_tier")
+        .order_by("created_at", "id")
+    )
+    return {
+        "current_tier": status.tier.code if status else None,
+        "since": status.since.isoformat() if status else None,
+        "term_ends_on": status.term_ends_on.isoformat()
+        if status and status.term_ends_on
+        else None,
+        "window_from": conf.window_first_day().isoformat(),
+        "growth_by_dimension": {value: per.get(value, 0) for value in Dimension.values},
+        "window_growth": growth,
+        "window_spend": str(spend),
+        "history": [
+            {
+                "from": c.from_tier.code if c.from_tier_id else None,
+                "to": c.to_tier.code,
+                "reason": c.reason,
+                "note": c.note,
+                "at": c.created_at.isoformat(),
+            }
+            for c in changes
+        ],
+    }
