@@ -86,8 +86,9 @@ def test_expiry_run_twice_concurrently_gives_same_state_as_once(
     assert_invariants()
 
 
-def test_daily_cap_holds_under_concurrency(member, postgres):
-    EarningRuleFactory(event_code="share-c", points=10, cap_per_day=3)
+@pytest.mark.parametrize("cap", ["cap_per_day", "cap_per_month", "cap_lifetime"])
+def test_caps_hold_under_concurrency(member, postgres, cap):
+    EarningRuleFactory(event_code="share-c", points=10, **{cap: 3})
 
     results = run_concurrently(
         lambda i: actions.custom_event_record(
@@ -113,4 +114,30 @@ def test_concurrent_spends_and_reversal_keep_invariants(member, postgres):
     run_concurrently(op, 15)
 
     assert not Lot.objects.filter(remaining__lt=0).exists()
+    assert_invariants()
+
+
+def test_concurrent_purchases_with_one_order_number_record_one(
+    member, dealer, postgres, migration_data
+):
+    from decimal import Decimal
+
+    from points.exceptions import DuplicateOrder
+    from points.models import Purchase
+
+    results = run_concurrently(
+        lambda i: actions.purchase_record(
+            member_id=member.pk,
+            order_no="SAME-1",
+            purchased_at=timezone.now(),
+            amount=Decimal("500"),
+            items=[],
+            dealer_id=dealer.pk,
+        ),
+        10,
+    )
+
+    assert sum(isinstance(r, Purchase) for r in results) == 1, results[:3]
+    assert sum(isinstance(r, DuplicateOrder) for r in results) == 9
+    assert LedgerEntry.objects.filter(source_type="purchase").count() == 1
     assert_invariants()
