@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from members.actions import notification_send
 from members.models import Member
@@ -44,6 +44,8 @@ from .exceptions import (
 from .models import Redemption, RewardItem, Voucher
 
 MAX_QUANTITY = 20
+# Stored on redemptions cancelled because the account was closed.
+CLOSURE_REASON = gettext_lazy("Account closed")
 SHIPPING_FIELDS = ("recipient", "phone", "city", "detail")
 
 # Kinds the catalogue grants at once: the redemption is fulfilled when placed.
@@ -390,13 +392,18 @@ def voucher_release(*, code: str) -> Voucher:
     """Give a reserved service voucher back (its booking was cancelled).
 
     Idempotent: a voucher that is not reserved is returned unchanged. The
-    voucher keeps its original expiry. Raises ``VoucherNotFound``.
+    voucher keeps its original expiry. A voucher of a closed account becomes
+    void instead (closure voids every unused voucher, whichever of the
+    closure receivers runs first). Raises ``VoucherNotFound``.
     """
     with transaction.atomic():
         voucher = _voucher_locked(code)
         if voucher.status != Voucher.Status.RESERVED:
             return voucher
-        voucher.status = Voucher.Status.ISSUED
+        closed = Member.objects.filter(
+            pk=voucher.member_id, closed_at__isnull=False
+        ).exists()
+        voucher.status = Voucher.Status.VOID if closed else Voucher.Status.ISSUED
         voucher.booking_ref = ""
         voucher.reserved_at = None
         voucher.save(update_fields=["status", "booking_ref", "reserved_at"])
@@ -425,6 +432,59 @@ def voucher_use_for_booking(*, code: str, booking_ref: str) -> Voucher:
         voucher.used_at = timezone.now()
         voucher.save(update_fields=["status", "used_at"])
     return voucher
+
+
+def member_rewards_close(*, member_id: int) -> tuple[int, int]:
+    """The account was closed: void unused vouchers, cancel unshipped gifts.
+
+    Every voucher of the member that is still valid (issued) becomes void; a
+    voucher reserved for a booking stays reserved until the booking is
+    cancelled (then ``voucher_release`` voids it) or completed. Redemptions
+    still *placed* (gifts not yet shipped) are cancelled and their stock
+    returned, but the points are **not** refunded: a closed account cannot
+    spend them, and its balance is settled by the points app. Fulfilled
+    redemptions stay as history. No notification (the account is closed).
+
+    Idempotent: a second call finds nothing to change. Returns
+    ``(vouchers voided, redemptions cancelled)``.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        redemptions = list(
+            Redemption.objects.select_for_update()
+            .filter(member_id=member_id, status=Redemption.Status.PLACED)
+            .order_by("pk")
+        )
+        vouchers = list(
+            Voucher.objects.select_for_update()
+            .filter(member_id=member_id, status=Voucher.Status.ISSUED)
+            .order_by("pk")
+        )
+        for voucher in vouchers:
+            voucher.status = Voucher.Status.VOID
+        Voucher.objects.bulk_update(vouchers, ["status"])
+        returned: dict[int, int] = {}
+        for redemption in redemptions:
+            returned[redemption.item_id] = (
+                returned.get(redemption.item_id, 0) + redemption.quantity
+            )
+        items = (
+            RewardItem.objects.select_for_update()
+            .filter(pk__in=returned, stock__isnull=False)
+            .order_by("pk")
+        )
+        for item in items:
+            item.stock += returned[item.pk]
+            item.save(update_fields=["stock", "updated_at"])
+        for redemption in redemptions:
+            redemption.status = Redemption.Status.CANCELLED
+            redemption.cancelled_at = now
+            with translation.override(settings.LANGUAGE_CODE):
+                redemption.cancel_reason = str(CLOSURE_REASON)
+        Redemption.objects.bulk_update(
+            redemptions, ["status", "cancelled_at", "cancel_reason"]
+        )
+    return len(vouchers), len(redemptions)
 
 
 def voucher_expiry_reminders_send(*, days: int | None = None, now=None) -> int:

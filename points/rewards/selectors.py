@@ -222,3 +222,54 @@ def redemption_export_rows(queryset) -> Iterator[list]:
             address.get("detail", ""),
             r.note,
         ]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def member_export_section(member) -> dict:
+    """The rewards part of the member's data export (``/me/export/``): 2 queries.
+
+    Voucher codes are included: they are the member's own (a used or void
+    code is worthless to anyone else, an unused one is theirs to use).
+    """
+    redemptions = (
+        Redemption.objects.filter(member_id=member.pk)
+        .select_related("item")
+        .order_by("created_at", "pk")
+    )
+    vouchers = Voucher.objects.filter(member_id=member.pk).order_by("created_at", "pk")
+    return {
+        "redemptions": [
+            {
+                "id": r.pk,
+                "item": r.item.code,
+                "item_name": r.item.name_zh,
+                "kind": r.kind,
+                "quantity": r.quantity,
+                "points": r.points,
+                "status": r.status,
+                "shipping_address": r.shipping_address or None,
+                "placed_at": _iso(r.created_at),
+                "fulfilled_at": _iso(r.fulfilled_at),
+                "cancelled_at": _iso(r.cancelled_at),
+                "cancel_reason": r.cancel_reason,
+            }
+            for r in redemptions
+        ],
+        "vouchers": [
+            {
+                "code": v.code,
+                "redemption_id": v.redemption_id,
+                "kind": v.kind,
+                "value": str(v.value) if v.value is not None else None,
+                "service_type": v.service_type_code or None,
+                "status": v.status,
+                "issued_at": _iso(v.created_at),
+                "expires_at": _iso(v.expires_at),
+                "used_at": _iso(v.used_at),
+            }
+            for v in vouchers
+        ],
+    }
