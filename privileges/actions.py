@@ -323,6 +323,30 @@ def event_signup_cancel(
     return signup
 
 
+def member_event_signups_close(*, member_id: int) -> int:
+    """The account was closed: cancel its places at events yet to start.
+
+    Each place is given back through ``event_signup_cancel`` (as staff, so
+    also after sign-up has closed), which frees the seat and returns the
+    event-access use. Past events keep their sign-ups as history. Idempotent;
+    returns how many sign-ups were cancelled.
+    """
+    signup_ids = list(
+        EventSignup.objects.filter(
+            member_id=member_id,
+            status=EventSignup.Status.CONFIRMED,
+            event__starts_at__gt=timezone.now(),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    cancelled = 0
+    for signup_id in signup_ids:
+        signup = event_signup_cancel(signup_id=signup_id, by_staff=True)
+        cancelled += signup.cancelled_at is not None
+    return cancelled
+
+
 EVENT_FIELDS_LOCKED = frozenset({"seats_taken"})
 
 

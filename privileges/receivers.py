@@ -32,3 +32,8 @@ def count_birthday_gift(sender, *, member_id, key, source, **kwargs):
         )
     except PrivilegeError as exc:  # e.g. a quota an operator set on it
         log.info("birthday privilege not counted for %s: %s", member_id, exc)
+
+
+def on_member_closed(sender, *, member_id, **kwargs):
+    """The account was closed: free its places at future events."""
+    actions.member_event_signups_close(member_id=member_id)

@@ -458,3 +458,47 @@ def usage_report(*, since, until) -> tuple[list[Tier], list[UsageRow]]:
             )
         )
     return tiers, rows
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def member_export_section(member) -> dict:
+    """The privileges part of the member's data export (``/me/export/``): 2 queries."""
+    uses = (
+        PrivilegeUse.objects.filter(member_id=member.pk)
+        .select_related("privilege")
+        .order_by("used_at", "pk")
+    )
+    signups = (
+        EventSignup.objects.filter(member_id=member.pk)
+        .select_related("event")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "privilege_uses": [
+            {
+                "privilege": u.privilege.code,
+                "name": u.privilege.name_zh,
+                "tier_at_use": u.tier_code,
+                "period": u.period_key,
+                "used_for": u.ref_type,
+                "used_at": _iso(u.used_at),
+                "returned_at": _iso(u.returned_at),
+            }
+            for u in uses
+        ],
+        "event_signups": [
+            {
+                "event": s.event.title_zh,
+                "place": s.event.place,
+                "starts_at": _iso(s.event.starts_at),
+                "status": s.status,
+                "source": s.source,
+                "signed_up_at": _iso(s.created_at),
+                "cancelled_at": _iso(s.cancelled_at),
+            }
+            for s in signups
+        ],
+    }
