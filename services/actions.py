@@ -15,12 +15,13 @@ import math
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from members.models import Address, Member, Notification, User
 
@@ -57,6 +58,8 @@ from .models import (
 from .uploads import ProcessedImage, image_process
 
 S = Booking.Status
+# Stored as the cancel reason of bookings cancelled because the account closed.
+CLOSURE_REASON = gettext_lazy("Account closed")
 
 # The state machine: action -> statuses it may start from.
 TRANSITIONS = {
@@ -460,11 +463,16 @@ def _pay_with_points(booking: Booking) -> None:
 
 def _give_back_benefits(booking: Booking) -> None:
     """Return the free service, release the voucher and refund points
-    (cancellation, no-show). Each is idempotent by key."""
+    (cancellation, no-show). Each is idempotent by key. A closed account gets
+    no points back (it cannot spend them; the ledger keeps the spend) and its
+    released voucher becomes void (``voucher_release``)."""
     if booking.free_service and booking.privilege_use_key:
         integrations.privilege_use_return(key=booking.privilege_use_key)
     _voucher_release(booking)
-    if booking.points_entry_id:
+    closed = Member.objects.filter(
+        pk=booking.member_id, closed_at__isnull=False
+    ).exists()
+    if booking.points_entry_id and not closed:
         integrations.points_refund(
             entry_id=booking.points_entry_id,
             reason=_("Service booking #%(id)s cancelled") % {"id": booking.pk},
@@ -495,6 +503,35 @@ def booking_cancel(
         booking.save()
         _give_back_benefits(booking)
     return booking
+
+
+def member_bookings_close(*, member_id: int) -> int:
+    """The account was closed: cancel its bookings that have not started.
+
+    Every booking still requested, confirmed or assigned whose slot starts
+    later than now is cancelled through ``booking_cancel`` as the system
+    (dispatcher rights, no cut-off), which gives the slot capacity back,
+    returns a free service and releases the voucher (void for a closed
+    account); points paid are not refunded to a closed account. Bookings in
+    progress or in the past are left to the dispatchers. Idempotent; returns
+    how many bookings were cancelled.
+    """
+    now = timezone.now()
+    candidates = (
+        Booking.objects.filter(
+            member_id=member_id,
+            status__in=TRANSITIONS["cancel"],
+            slot__date__gte=timezone.localdate(now),
+        )
+        .select_related("slot")
+        .order_by("pk")
+    )
+    ids = [b.pk for b in candidates if b.slot.starts_at > now]
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = str(CLOSURE_REASON)
+    for booking_id in ids:
+        booking_cancel(booking_id=booking_id, actor_id=None, reason=reason)
+    return len(ids)
 
 
 def booking_reschedule(

@@ -7,12 +7,23 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Service bookings")
 
     def ready(self):
-        from members.portal import register_home_card, register_nav_link
+        from members.portal import (
+            register_export_section,
+            register_home_card,
+            register_nav_link,
+        )
+        from members.signals import member_closed
 
-        from . import receivers, signals, views
+        from . import receivers, selectors, signals, views
 
         signals.booking_completed.connect(
             receivers.on_booking_completed, dispatch_uid="services.booking_completed"
+        )
+        member_closed.connect(
+            receivers.on_member_closed, dispatch_uid="services.member_closed"
+        )
+        register_export_section(
+            name="services", collect=selectors.member_export_section
         )
         try:
             from points.signals import purchase_recorded

@@ -82,3 +82,8 @@ def on_purchase_recorded(
                 )
             except ServiceError as exc:
                 raise PurchaseRejected("items", f"{serial}: {exc}") from None
+
+
+def on_member_closed(sender, *, member_id, **kwargs):
+    """The account was closed: cancel its bookings that have not started."""
+    actions.member_bookings_close(member_id=member_id)

@@ -143,3 +143,71 @@ def day_view(*, date: dt.date, region_id: int | None = None) -> list[dict]:
         }
         for s in slots
     ]
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def member_export_section(member) -> dict:
+    """The services part of the member's data export (``/me/export/``): 3 queries."""
+    from .models import Review
+
+    bookings = (
+        Booking.objects.filter(member_id=member.pk)
+        .select_related("service_type", "slot")
+        .order_by("created_at", "pk")
+    )
+    reviews = Review.objects.filter(member_id=member.pk).order_by("created_at", "pk")
+    products = RegisteredProduct.objects.filter(member_id=member.pk).order_by(
+        "created_at", "pk"
+    )
+    return {
+        "bookings": [
+            {
+                "id": b.pk,
+                "service": b.service_type.code,
+                "service_name": b.service_type.name_zh,
+                "date": _iso(b.slot.date),
+                "period": b.slot.period,
+                "address": b.address,
+                "status": b.status,
+                "source": b.source,
+                "price": str(b.price),
+                "paid_points": b.paid_points,
+                "free_service": b.free_service,
+                "voucher": b.voucher_code or None,
+                "notes": b.notes,
+                "requested_at": _iso(b.created_at),
+                "confirmed_at": _iso(b.confirmed_at),
+                "started_at": _iso(b.started_at),
+                "completed_at": _iso(b.completed_at),
+                "cancelled_at": _iso(b.cancelled_at),
+                "cancel_reason": b.cancel_reason,
+                "no_show_at": _iso(b.no_show_at),
+            }
+            for b in bookings
+        ],
+        "reviews": [
+            {
+                "booking_id": r.booking_id,
+                "rating": r.rating,
+                "text": r.text,
+                "points_awarded": r.points_awarded,
+                "created_at": _iso(r.created_at),
+            }
+            for r in reviews
+        ],
+        "products": [
+            {
+                "model": p.model,
+                "serial_number": p.serial_number,
+                "purchase_date": _iso(p.purchase_date),
+                "installation_date": _iso(p.installation_date),
+                "warranty_ends_on": _iso(p.warranty_ends_on),
+                "source": p.source,
+                "registered_at": _iso(p.created_at),
+            }
+            for p in products
+        ],
+    }
