@@ -513,8 +513,8 @@ def member_bookings_close(*, member_id: int) -> int:
     (dispatcher rights, no cut-off), which gives the slot capacity back,
     returns a free service and releases the voucher (void for a closed
     account); points paid are not refunded to a closed account. Bookings in
-    progress or in the past are left to the dispatchers. Idempotent; returns
-    how many bookings were cancelled.
+    progress or in the past (also one that started meanwhile) are left to the
+    dispatchers. Idempotent; returns how many bookings were cancelled.
     """
     now = timezone.now()
     candidates = (
@@ -529,9 +529,16 @@ def member_bookings_close(*, member_id: int) -> int:
     ids = [b.pk for b in candidates if b.slot.starts_at > now]
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(CLOSURE_REASON)
+    cancelled = 0
     for booking_id in ids:
-        booking_cancel(booking_id=booking_id, actor_id=None, reason=reason)
-    return len(ids)
+        try:
+            booking = booking_cancel(
+                booking_id=booking_id, actor_id=None, reason=reason
+            )
+        except InvalidTransition:
+            continue  # started meanwhile: left to the dispatchers
+        cancelled += booking.cancel_reason == reason
+    return cancelled
 
 
 def booking_reschedule(

@@ -179,3 +179,27 @@ def test_whole_export_stays_within_a_fixed_query_budget_as_data_grows(
     # 16 today: session, user, member, members' own data, 3 tiers, 2 rewards,
     # 2 privileges, 3 services; room for the points section.
     assert many <= 22
+
+
+def test_closure_skips_a_booking_that_started_meanwhile_and_cancels_the_rest(
+    member, slot, address, monkeypatch
+):
+    # given two future bookings, the first of which a technician starts just as
+    # the closure gets to it
+    started, other = _book(member, slot, address), _book(member, slot, address)
+    real_cancel = actions.booking_cancel
+
+    def cancel_after_start(*, booking_id, **kwargs):
+        if booking_id == started.pk:
+            Booking.objects.filter(pk=booking_id).update(status="in_progress")
+        return real_cancel(booking_id=booking_id, **kwargs)
+
+    monkeypatch.setattr(actions, "booking_cancel", cancel_after_start)
+
+    # when the account's bookings are closed
+    cancelled = actions.member_bookings_close(member_id=member.pk)
+
+    # then the started one is left alone and the other is cancelled
+    assert cancelled == 1
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses == {started.pk: "in_progress", other.pk: "cancelled"}
