@@ -91,7 +91,10 @@ def test_closing_the_account_voids_unused_vouchers_and_cancels_unshipped_gifts_w
     # stock comes back, no points go back to the closed account
     gift_item.refresh_from_db()
     assert gift_item.stock == 9
-    assert LedgerEntry.objects.filter(account__member_id=member.pk).count() == entries_before
+    assert (
+        LedgerEntry.objects.filter(account__member_id=member.pk).count()
+        == entries_before
+    )
     # and nothing of the other member changed
     assert statuses[their_voucher.pk] == "issued"
     their_gift.refresh_from_db()
@@ -135,3 +138,45 @@ def test_a_voucher_reserved_for_a_booking_becomes_void_when_released_after_closu
 
     # then the closed member's voucher is void, the other member's valid again
     assert [v.status for v in released] == ["void", "issued"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closure_racing_an_operator_cancel_and_a_dealer_returns_stock_once(postgres):
+    from points.rewards.actions import redemption_cancel, voucher_consume
+    from points.rewards.exceptions import VoucherUnavailable
+    from tests.concurrency import run_concurrently
+    from tests.factories import DealerFactory, MemberFactory
+
+    # given a member with an unshipped gift and a valid cash voucher
+    member = MemberFactory()
+    give_points(member, 5000)
+    gift_item = RewardItemFactory(gift=True, points_price=300, stock=5)
+    gift = redeem(member, gift_item)
+    voucher = redeem(member, RewardItemFactory()).vouchers.get()
+    dealer = DealerFactory()
+
+    # when closure, an operator cancelling the gift and a dealer using the
+    # voucher all happen at the same moment
+    def attempt(i):
+        if i == 0:
+            return member_rewards_close(member_id=member.pk)
+        if i == 1:
+            return redemption_cancel(redemption_id=gift.pk, reason="operator")
+        return voucher_consume(code=voucher.code, dealer_id=dealer.pk, order_no="A1")
+
+    results = run_concurrently(attempt, 3)
+
+    # then the gift is cancelled once, its stock back once, and the voucher is
+    # either used (the dealer won) or void (closure won), never still valid
+    gift.refresh_from_db()
+    gift_item.refresh_from_db()
+    assert gift.status == "cancelled"
+    assert gift_item.stock == 5
+    status = Voucher.objects.get(pk=voucher.pk).status
+    assert status in {"used", "void"}
+    dealer_result = results[2]
+    if status == "used":
+        assert isinstance(dealer_result, Voucher)
+    else:
+        assert isinstance(dealer_result, VoucherUnavailable)
+    assert not isinstance(results[0], Exception)
