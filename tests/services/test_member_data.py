@@ -203,3 +203,38 @@ def test_closure_skips_a_booking_that_started_meanwhile_and_cancels_the_rest(
     assert cancelled == 1
     statuses = dict(Booking.objects.values_list("pk", "status"))
     assert statuses == {started.pk: "in_progress", other.pk: "cancelled"}
+
+
+def test_closing_through_the_portal_settles_every_app_and_the_booked_voucher_ends_void(
+    member_client, member, password, slot, address, django_capture_on_commit_callbacks
+):
+    """Every receiver of member_closed together, whatever order they run in."""
+    from privileges.actions import event_signup
+    from privileges.models import EventSignup
+    from tests.factories.privileges import MemberEventFactory
+
+    # given a booking paid by a service voucher, a place at an event and a gift
+    item = RewardItemFactory(service=True, service_type_code="pipe_cleaning")
+    gift = RewardItemFactory(gift=True, points_price=300)
+    give_points(member, item.points_price + gift.points_price)
+    voucher = redeem(member, item).vouchers.get()
+    booking = _book(member, slot, address, "pipe_cleaning", voucher_code=voucher.code)
+    signup = event_signup(
+        event_id=MemberEventFactory().pk, member_id=member.pk, source="admin"
+    )
+    placed = redeem(member, gift)
+
+    # when the member closes the account on /me/close/
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member_client.post(
+            reverse("members:close"), {"password": password, "confirm": "on"}
+        )
+
+    # then the booking, the place and the gift are cancelled, the voucher void
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).status == "cancelled"
+    assert Slot.objects.get(pk=slot.pk).booked == 0
+    assert EventSignup.objects.get(pk=signup.pk).status == "cancelled"
+    placed.refresh_from_db()
+    assert placed.status == "cancelled"
+    assert Voucher.objects.get(pk=voucher.pk).status == "void"
