@@ -75,7 +75,6 @@ def test_closing_the_account_voids_unused_vouchers_and_cancels_unshipped_gifts_w
     # and another member holds a voucher and a placed gift of the same item
     their_voucher = redeem(other_member, RewardItemFactory()).vouchers.get()
     their_gift = redeem(other_member, gift_item)
-    entries_before = LedgerEntry.objects.filter(account__member_id=member.pk).count()
 
     # when the account is closed (the receiver runs after commit)
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,10 +90,7 @@ def test_closing_the_account_voids_unused_vouchers_and_cancels_unshipped_gifts_w
     # stock comes back, no points go back to the closed account
     gift_item.refresh_from_db()
     assert gift_item.stock == 9
-    assert (
-        LedgerEntry.objects.filter(account__member_id=member.pk).count()
-        == entries_before
-    )
+    assert not LedgerEntry.objects.filter(reverses_id=gift.spend_entry_id).exists()
     # and nothing of the other member changed
     assert statuses[their_voucher.pk] == "issued"
     their_gift.refresh_from_db()
