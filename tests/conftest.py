@@ -10,6 +10,9 @@ from tests import factories
 from tests.concurrency import is_postgres
 from tests.factories.members import PASSWORD
 
+# Browser fixtures (Playwright + Debian's Chromium), one session browser per worker for all apps.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolation(settings, tmp_path):

@@ -16,7 +16,3 @@ def clean_registry():
     yield registry
     registry._fulfillers.clear()
     registry._fulfillers.update(saved)
-
-
-# The browser fixtures (Playwright + Debian's Chromium) live with the browser tests.
-from tests.browser.conftest import browser, page, screenshot_dir  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Browser-test fixtures for every app: Playwright driving Debian's Chromium.
+"""Browser-test fixtures for every app (loaded by tests/conftest.py): Playwright driving Debian's Chromium.
 
 Use ``page`` (a phone-sized page, Chinese by default) with pytest-django's
 ``live_server``; mark tests ``@pytest.mark.browser``. Tests skip, with the
