@@ -8,11 +8,11 @@ class PointsConfig(AppConfig):
 
     def ready(self):
         from members import portal
-        from members.signals import member_registered
+        from members.signals import member_closed, member_registered
         from tiers.signals import points_award_requested
 
         from . import receivers
-        from .selectors import home_card_context
+        from .selectors import home_card_context, member_export_section
 
         member_registered.connect(
             receivers.on_member_registered, dispatch_uid="points.registration_bonus"
@@ -20,6 +20,10 @@ class PointsConfig(AppConfig):
         points_award_requested.connect(
             receivers.on_points_award_requested, dispatch_uid="points.award_requested"
         )
+        member_closed.connect(
+            receivers.on_member_closed, dispatch_uid="points.member_closed"
+        )
+        portal.register_export_section(name="points", collect=member_export_section)
         portal.register_home_card(
             order=20, template="points/home_card.html", context=home_card_context
         )

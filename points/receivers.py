@@ -13,3 +13,7 @@ def on_points_award_requested(
     actions.points_award_requested_receive(
         member_id=member_id, points=points, reason=reason, key=key, source=source
     )
+
+
+def on_member_closed(sender, *, member_id, **kwargs):
+    actions.points_account_close(member_id=member_id)

@@ -20,7 +20,7 @@ from ..exceptions import (
     NotReversible,
     PointsError,
 )
-from ..models import Account, LedgerEntry, Lot, LotUse, PointsSettings
+from ..models import Account, LedgerEntry, Lot, LotUse, PointsSettings, Purchase
 
 Kind = LedgerEntry.Kind
 
@@ -163,10 +163,42 @@ def _consume(account: Account, entry: LedgerEntry, points: int, first_lot_id=Non
     return taken
 
 
+def expire_due_lots(account: Account, *, now: datetime | None = None) -> int:
+    """Expire this account's lots whose expiry time has passed (expire-on-touch).
+
+    Caller holds the account lock. Writes one ``expire`` entry for what was
+    left in those lots and zeroes them, exactly like the nightly job: the lock
+    and ``remaining > 0`` make each lot expire once, by whichever comes first.
+    Returns the points expired (0 when nothing was due: no query writes).
+    """
+    now = now or timezone.now()
+    due = Lot.objects.filter(account=account, remaining__gt=0, expires_at__lte=now)
+    total = due.aggregate(s=Sum("remaining"))["s"] or 0
+    if not total:
+        return 0
+    due.update(remaining=0)
+    _entry(
+        account,
+        kind=Kind.EXPIRE,
+        points=-total,
+        reason=_("Points expired"),
+        key=f"expire:{account.pk}:touch:{now.strftime('%Y%m%dT%H%M%S.%f')}",
+        source_type="expiry",
+        created_at=now,
+    )
+    return total
+
+
 def _debit(
     account: Account, *, kind, points: int, reason: str, key: str, **extra
 ) -> LedgerEntry:
-    """Debit ``points`` (> 0) that the balance covers. Caller checked the balance."""
+    """Debit ``points`` (> 0) that the balance covers.
+
+    Expired lots are expired first, so points past their expiry are never
+    spent even before the nightly job has run. Raises InsufficientPoints
+    before writing anything of the debit itself.
+    """
+    expire_due_lots(account)
     if account.balance < points:
         raise InsufficientPoints(needed=points, available=account.balance)
     entry = _entry(account, kind=kind, points=-points, reason=reason, key=key, **extra)
@@ -324,7 +356,9 @@ def points_spend(
     """Debit ``points`` (> 0), consuming lots that expire soonest first.
 
     Idempotent per ``key``. Raises InsufficientPoints when the balance is
-    smaller (the balance never goes below zero by spending).
+    smaller (the balance never goes below zero by spending). Lots past their
+    expiry are expired first in the same transaction; that expiry is kept
+    even when the spend is then refused.
     """
     if points <= 0:
         raise ValueError("points must be positive")
@@ -332,15 +366,19 @@ def points_spend(
         account = account_lock(member_id)
         if (done := _existing(key)) is not None:
             return done
-        return _debit(
-            account,
-            kind=Kind.REDEEM,
-            points=points,
-            reason=reason,
-            key=key,
-            source_type=source_type,
-            source_id=source_id,
-        )
+        try:
+            return _debit(
+                account,
+                kind=Kind.REDEEM,
+                points=points,
+                reason=reason,
+                key=key,
+                source_type=source_type,
+                source_id=source_id,
+            )
+        except InsufficientPoints as exc:  # commit the expiry, then refuse
+            refused = exc
+    raise refused
 
 
 def points_adjust(
@@ -481,3 +519,35 @@ def points_reverse(
                     expires_at=lot_expiry(now),
                 )
         return entry
+
+
+def points_account_close(*, member_id: int) -> LedgerEntry | None:
+    """A closed member's account: forfeit the positive balance, cancel pending.
+
+    One ``expire`` entry (reason "Account closed", key ``closed:<member_id>``)
+    takes what is left in the lots; pending purchase points are cancelled
+    without an entry. A debt stays as it is (nothing is forfeited and nothing
+    is forgiven). Idempotent: a second call changes nothing and returns the
+    first entry (None when there was nothing to forfeit).
+    """
+
+    key = f"closed:{member_id}"
+    with transaction.atomic():
+        account = account_lock(member_id)
+        Purchase.objects.filter(
+            member_id=member_id, pending_state=Purchase.PendingState.PENDING
+        ).update(pending_state=Purchase.PendingState.CANCELLED)
+        if (done := _existing(key)) is not None:
+            return done
+        if account.balance <= 0:
+            return None
+        lots = Lot.objects.filter(account=account, remaining__gt=0)
+        lots.update(remaining=0)
+        return _entry(
+            account,
+            kind=Kind.EXPIRE,
+            points=-account.balance,
+            reason=_("Account closed"),
+            key=key,
+            source_type="closure",
+        )

@@ -1,7 +1,11 @@
 """Purchases: record (earn and optionally pay with points), preview, refund, release.
 
-Lock order: the accounts involved (member, referrer) in primary-key order,
-then the purchase row, then whatever the tiers app locks.
+Lock order, the same on every path: the purchase row, then the member's tier
+status (through the tiers growth actions, which may credit an upgrade gift
+and so lock the member's points account themselves), then the points
+accounts involved (member, referrer) in primary-key order. The tiers app's
+own paths (upgrade gift, birthday points) also lock the tier status before
+the points account, so the two apps never wait on each other in a circle.
 """
 
 import datetime as dt
@@ -23,11 +27,13 @@ from ..exceptions import (
 )
 from ..models import EarningRule, LedgerEntry, PointsSettings, Purchase, PurchaseItem
 from ..signals import purchase_recorded
+from . import rules
 from .ledger import (
     _credit,
     _debit,
     _existing,
     accounts_lock,
+    expire_due_lots,
     points_reverse,
     reversible_points,
 )
@@ -129,11 +135,20 @@ def _pending_until(
     return until if until > now else None
 
 
-def _first_purchase(member_id: int) -> bool:
-    return not Purchase.objects.filter(member_id=member_id).exists()
+def _first_purchase(member_id: int, *, exclude: int | None = None) -> bool:
+    return not Purchase.objects.filter(member_id=member_id).exclude(pk=exclude).exists()
 
 
-def _evaluate(member_id, account_id, amount, cash, items, purchased_at, is_first):
+def _evaluate(
+    member_id,
+    account_id,
+    amount,
+    cash,
+    items,
+    purchased_at,
+    is_first,
+    multiplier=None,
+):
     return evaluate_purchase(
         member_id=member_id,
         account_id=account_id,
@@ -141,6 +156,7 @@ def _evaluate(member_id, account_id, amount, cash, items, purchased_at, is_first
         lines=_lines(items, cash),
         purchased_at=purchased_at,
         is_first=is_first,
+        multiplier=multiplier,
     )
 
 
@@ -242,6 +258,11 @@ def purchase_record(
     installation); the referral reward to the referrer on a first purchase;
     the tiers app's purchase growth. Raises PurchaseRejected (DuplicateOrder
     for a known order number) and nothing is saved.
+
+    The tiers growth is recorded before the points account is locked (see the
+    module's lock order). The points are earned at the multiplier of the tier
+    the member held before this purchase (the one ``purchase_preview``
+    shows), even when the purchase itself moves the member up a tier.
     """
     order_no, amount = _validate(order_no, amount, purchased_at)
     items = _clean_items(items)
@@ -254,11 +275,9 @@ def purchase_record(
         .first()
     )
     with transaction.atomic():
-        accounts = accounts_lock([member_id] + ([referrer_id] if referrer_id else []))
-        account = accounts[member_id]
         if _duplicate(order_no, dealer_id, channel):
             raise DuplicateOrder()
-        is_first = _first_purchase(member_id)
+        multiplier = rules.earning_multiplier(member_id)
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -277,6 +296,17 @@ def purchase_record(
                 )
         except IntegrityError:
             raise DuplicateOrder() from None
+        with rules.tier_awards_collected() as gifts:
+            purchase_growth_record(
+                member_id=member_id,
+                amount=amount,
+                categories=sorted({i["category"] for i in items if i["category"]}),
+                key=f"purchase:{purchase.pk}",
+                occurred_at=purchased_at,
+            )
+        accounts = accounts_lock([member_id] + ([referrer_id] if referrer_id else []))
+        account = accounts[member_id]
+        is_first = _first_purchase(member_id, exclude=purchase.pk)
         PurchaseItem.objects.bulk_create(
             PurchaseItem(purchase=purchase, **i) for i in items
         )
@@ -288,7 +318,17 @@ def purchase_record(
             items=items,
         )
         if points_to_redeem:
+            expire_due_lots(account)
+            # What this purchase's own upgrade gift added cannot pay for it.
+            own_gift = sum(
+                e.points for e in gifts if e.account_id == account.pk and e.points > 0
+            )
+            available = account.balance - own_gift
             try:
+                if available < points_to_redeem:
+                    raise InsufficientPoints(
+                        needed=points_to_redeem, available=max(available, 0)
+                    )
                 _debit(
                     account,
                     kind=LedgerEntry.Kind.REDEEM,
@@ -301,7 +341,14 @@ def purchase_record(
             except InsufficientPoints as exc:
                 raise PurchaseRejected("points_to_redeem", exc.message) from exc
         fired = _evaluate(
-            member_id, account.pk, amount, amount - value, items, purchased_at, is_first
+            member_id,
+            account.pk,
+            amount,
+            amount - value,
+            items,
+            purchased_at,
+            is_first,
+            multiplier,
         )
         total = sum(f.points for f in fired)
         record_hits(account, fired, purchased_at, purchase=purchase)
@@ -316,13 +363,6 @@ def purchase_record(
         purchase.save()
         if is_first and referrer_id:
             _referral_reward(accounts[referrer_id], purchase)
-        purchase_growth_record(
-            member_id=member_id,
-            amount=amount,
-            categories=sorted({i["category"] for i in items if i["category"]}),
-            key=f"purchase:{purchase.pk}",
-            occurred_at=purchased_at,
-        )
     return purchase
 
 
@@ -374,10 +414,10 @@ def purchase_release_pending(*, purchase_id: int) -> None:
     if member_id is None:
         return
     with transaction.atomic():
-        account = accounts_lock([member_id])[member_id]
         purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
         if purchase.pending_state != Purchase.PendingState.PENDING:
             return
+        account = accounts_lock([member_id])[member_id]
         points = purchase.points_earned - purchase.points_reversed
         purchase.pending_state = Purchase.PendingState.RELEASED
         purchase.save(update_fields=["pending_state"])
@@ -406,7 +446,6 @@ def purchase_refund(
     ).first()
     member_ids = [row["member_id"]] + ([referral.account.member_id] if referral else [])
     with transaction.atomic():
-        accounts_lock(member_ids)
         purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
         left = purchase.amount - purchase.refunded_amount
         if amount is None:
@@ -432,6 +471,8 @@ def purchase_refund(
         delta = target - purchase.points_reversed
         tag = f"purchase:{purchase.pk}:refund:{refunded}"
         reason = reason.strip()
+        purchase_growth_reverse(member_id=purchase.member_id, amount=refund, key=tag)
+        accounts_lock(member_ids)
         if purchase.pending_state == Purchase.PendingState.PENDING:
             if full:
                 purchase.pending_state = Purchase.PendingState.CANCELLED
@@ -483,7 +524,6 @@ def purchase_refund(
                 "pending_state",
             ]
         )
-        purchase_growth_reverse(member_id=purchase.member_id, amount=refund, key=tag)
     return purchase
 
 

@@ -8,6 +8,8 @@ hold under concurrency.
 """
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -101,14 +103,17 @@ def evaluate_purchase(
     lines: list[Line],
     purchased_at: dt.datetime,
     is_first: bool,
+    multiplier: Decimal | None = None,
 ) -> list[Fired]:
     """Which purchase rules fire and how many points each gives.
 
     Base rate rules give floor(sum(cash of line × rate × tier multiplier ×
     best campaign multiplier for the line)); campaigns do not stack: the
-    highest multiplier applying to a line counts.
+    highest multiplier applying to a line counts. ``multiplier`` is the tier
+    multiplier to use (default: the member's current tier's).
     """
-    multiplier = earning_multiplier(member_id)
+    if multiplier is None:
+        multiplier = earning_multiplier(member_id)
     campaigns = campaigns_for(member_id, purchased_at)
     fired: list[Fired] = []
     for rule in rules_for(EarningRule.PURCHASE_KINDS, purchased_at):
@@ -273,7 +278,9 @@ def points_award_requested_receive(
     Idempotent per ``key``; runs inside the caller's transaction.
     """
     kinds = [RuleKind.BIRTHDAY] if source == "birthday" else []
-    return _award_by_rules(
+    awards = _awards.get()
+    fresh = awards is not None and _existing(key) is None
+    entry = _award_by_rules(
         member_id=member_id,
         kinds=kinds,
         key=key,
@@ -281,6 +288,23 @@ def points_award_requested_receive(
         source_type=source or "tiers",
         extra_points=max(points, 0),
     )
+    if fresh and entry is not None:
+        awards.append(entry)
+    return entry
+
+
+_awards: ContextVar[list | None] = ContextVar("points_awards", default=None)
+
+
+@contextmanager
+def tier_awards_collected():
+    """Collect the entries the tiers app has credited (fresh, not repeats)
+    while the block runs: a purchase's own upgrade gift must not pay for it."""
+    token = _awards.set([])
+    try:
+        yield _awards.get()
+    finally:
+        _awards.reset(token)
 
 
 @dataclass

@@ -73,8 +73,8 @@ def test_expiry_run_twice_concurrently_gives_same_state_as_once(
                 actions.points_earn(
                     member_id=m.pk, points=100, reason="old", key=f"{m.pk}-{i}"
                 )
+        actions.points_spend(member_id=member.pk, points=50, reason="gift", key="s")
     actions.points_earn(member_id=member.pk, points=70, reason="new", key="fresh")
-    actions.points_spend(member_id=member.pk, points=50, reason="gift", key="s")
 
     results = run_concurrently(lambda i: actions.points_expire_due(), 2)
 

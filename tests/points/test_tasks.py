@@ -20,7 +20,8 @@ def _old_points(member, points=100, key="old", days_ago=800):
 
 def test_expiry_expires_only_remaining_of_due_lots(member, invariants):
     old = _old_points(member)
-    actions.points_spend(member_id=member.pk, points=30, reason="x", key="s")
+    with time_machine.travel(timezone.now() - dt.timedelta(days=790)):
+        actions.points_spend(member_id=member.pk, points=30, reason="x", key="s")
     actions.points_earn(member_id=member.pk, points=50, reason="new", key="new")
 
     assert tasks.expire_due_points() == 70
