@@ -411,3 +411,49 @@ def event_reminders_send(*, day: datetime.date | None = None) -> int:
         )
         count += 1
     return count
+
+
+def event_participation_growth_record(*, since_days: int | None = None) -> int:
+    """Credit tier growth (interaction: activity participation) to every member
+    who kept a confirmed place at an event that has now taken place.
+
+    Looks back ``since_days`` (default ``PRIVILEGES_EVENT_GROWTH_LOOKBACK_DAYS``,
+    7) so a missed nightly run is caught up. Once per sign-up: the growth key
+    names it, so reruns and retried tasks credit nothing twice. A place
+    cancelled before the event earns nothing. Returns how many sign-ups were
+    credited by this run.
+    """
+    from django.conf import settings
+
+    from tiers.actions import growth_record
+
+    raw = getattr(settings, "PRIVILEGES_EVENT_GROWTH", 30)
+    lookback = since_days or getattr(
+        settings, "PRIVILEGES_EVENT_GROWTH_LOOKBACK_DAYS", 7
+    )
+    now = timezone.now()
+    signups = (
+        EventSignup.objects.filter(
+            status=EventSignup.Status.CONFIRMED,
+            event__starts_at__lt=now,
+            event__starts_at__gte=now - datetime.timedelta(days=lookback),
+            member__closed_at__isnull=True,
+        )
+        .select_related("event")
+        .order_by("pk")
+    )
+    credited = 0
+    for signup in signups.iterator(chunk_size=500):
+        event = signup.event
+        if event.ends_at is not None and event.ends_at > now:
+            continue  # still running: credited once it is over
+        done = growth_record(
+            member_id=signup.member_id,
+            dimension="interaction",
+            raw_value=raw,
+            source="activity",
+            key=f"privileges:event-attended:{signup.pk}",
+            occurred_at=event.ends_at or event.starts_at,
+        )
+        credited += done is not None
+    return credited

@@ -9,3 +9,9 @@ from . import actions
 def privileges_event_reminders() -> int:
     """Daily: remind members of the events they attend tomorrow (once each)."""
     return actions.event_reminders_send()
+
+
+@shared_task(acks_late=True)
+def privileges_event_participation_growth() -> int:
+    """Daily: tier growth for members who attended events (once per sign-up)."""
+    return actions.event_participation_growth_record()

@@ -47,6 +47,7 @@ _BEAT_SCHEDULES = (
     ("points.migrations.0004_beat_schedule", "forwards"),
     ("points.rewards.migrations.0002_beat_schedule", "register"),
     ("privileges.migrations.0003_beat_schedule", "register"),
+    ("privileges.migrations.0004_beat_event_growth", "register"),
     ("services.migrations.0003_beat_schedule", "forwards"),
     ("services.migrations.0005_beat_idempotency_purge", "forwards"),
 )
