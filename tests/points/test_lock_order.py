@@ -69,3 +69,39 @@ def test_concurrent_purchases_and_upgrade_gifts_do_not_deadlock(
         c.to_tier.upgrade_gift_points for c in upgrades
     )
     assert_invariants()
+
+
+def test_concurrent_refunds_and_upgrade_gifts_do_not_deadlock(
+    member, postgres, migration_data
+):
+    _steep_tiers()
+    purchases = [
+        actions.purchase_record(
+            member_id=member.pk,
+            order_no=f"REF-{n}",
+            purchased_at=timezone.now(),
+            amount=Decimal("300.00"),
+            items=[],
+        )
+        for n in range(6)
+    ]
+
+    def op(i):
+        if i % 2:
+            return growth_record(
+                member_id=member.pk,
+                dimension="interaction",
+                raw_value=20_000_000,
+                source="activity",
+                key=f"growth:{i}",
+            )
+        return actions.purchase_refund(purchase_id=purchases[i // 2].pk, reason="退货")
+
+    results = run_concurrently(op, 12)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Purchase.objects.filter(member=member, refund_state="full").count() == 6
+    assert TierChange.objects.filter(
+        member=member, reason=TierChange.Reason.UPGRADE
+    ).exists()
+    assert_invariants()
