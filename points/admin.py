@@ -347,6 +347,10 @@ class EarningRuleAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Tier growth (custom events)"),
+            {"fields": ("growth_dimension", "growth_source", "growth_value")},
+        ),
         (_("Order"), {"fields": ("priority", "stop_further")}),
         (
             _("Validity and caps"),

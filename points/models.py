@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiers.models import Dimension, GrowthEvent
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -341,6 +343,31 @@ class EarningRule(models.Model):
         default=False,
         help_text=_("When this rule fires, rules with a later priority are skipped."),
     )
+    growth_dimension = models.CharField(
+        _("growth dimension"),
+        max_length=12,
+        blank=True,
+        choices=Dimension.choices,
+        help_text=_(
+            "Custom events: also credit tier growth in this dimension when the "
+            "rule fires (e.g. a survey is interaction, a share is social)."
+        ),
+    )
+    growth_source = models.CharField(
+        _("growth source"),
+        max_length=20,
+        blank=True,
+        choices=GrowthEvent.Source.choices,
+        help_text=_(
+            "Custom events: how the growth is labelled in the member's history."
+        ),
+    )
+    growth_value = models.PositiveIntegerField(
+        _("growth value"),
+        default=0,
+        validators=[MaxValueValidator(10000)],
+        help_text=_("Custom events: raw growth credited (weighted by the dimension)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
@@ -371,6 +398,15 @@ class EarningRule(models.Model):
                 condition=~Q(kind="custom_event") | ~Q(event_code=""),
                 name="points_rule_custom_event_has_code",
             ),
+            models.CheckConstraint(
+                condition=Q(growth_value=0)
+                | (
+                    Q(kind="custom_event")
+                    & ~Q(growth_dimension="")
+                    & ~Q(growth_source="")
+                ),
+                name="points_rule_growth_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "is_active"], name="points_rule_kind_idx")
@@ -391,6 +427,15 @@ class EarningRule(models.Model):
             errors["min_amount"] = _("A big-order bonus needs a minimum amount.")
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = _("The end must come after the start.")
+        if self.growth_value:
+            if self.kind != self.Kind.CUSTOM_EVENT:
+                errors["growth_value"] = _(
+                    "Only custom events credit tier growth here."
+                )
+            elif not (self.growth_dimension and self.growth_source):
+                errors["growth_value"] = _(
+                    "Tier growth needs both a growth dimension and a growth source."
+                )
         if errors:
             raise ValidationError(errors)
         if self.is_active:

@@ -34,6 +34,7 @@ _REFERENCE_DATA = (
     ("tiers.Tier", "tiers.migrations.0002_default_tiers", "create"),
     ("tiers.GrowthWeights", "tiers.migrations.0004_default_weights", "create"),
     ("points.EarningRule", "points.migrations.0003_default_rules", "forwards"),
+    ("points.EarningRule", "points.migrations.0006_rule_growth", "growth_defaults"),
     ("privileges.Privilege", "privileges.migrations.0002_default_catalogue", "create"),
     (
         "services.ServiceType",
@@ -58,9 +59,12 @@ def restore_reference_data() -> None:
 
     from django.apps import apps
 
+    restored = set()
     for model, module, fn in _REFERENCE_DATA:
-        if not apps.get_model(model).objects.exists():
+        # A later migration's data for a model restored here is re-applied too.
+        if model in restored or not apps.get_model(model).objects.exists():
             getattr(import_module(module), fn)(apps, None)
+            restored.add(model)
     if not apps.get_model("django_celery_beat.PeriodicTask").objects.exists():
         for module, fn in _BEAT_SCHEDULES:
             getattr(import_module(module), fn)(apps, None)

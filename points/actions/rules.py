@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from members.phone import normalize_phone
+from tiers.actions import growth_record
 from tiers.selectors import earning_multiplier, tier_for_member
 
 from ..exceptions import UnknownEvent
@@ -245,16 +246,49 @@ def custom_event_record(
     name = rules.order_by("priority", "id").values_list("name", flat=True).first()
     if name is None:
         raise UnknownEvent()
-    return _award_by_rules(
-        member_id=member_id,
-        kinds=[RuleKind.CUSTOM_EVENT],
-        key=key,
-        reason=name,
-        event_code=event_code,
-        actor_id=actor_id,
-        source_type=source_type or "custom_event",
-        source_id=source_id,
+    with transaction.atomic():
+        # Tier status before the points account: the one lock order of the
+        # project (see docs/points.md), so growth is recorded first.
+        _custom_event_growth(member_id=member_id, event_code=event_code, key=key)
+        return _award_by_rules(
+            member_id=member_id,
+            kinds=[RuleKind.CUSTOM_EVENT],
+            key=key,
+            reason=name,
+            event_code=event_code,
+            actor_id=actor_id,
+            source_type=source_type or "custom_event",
+            source_id=source_id,
+        )
+
+
+def _custom_event_growth(*, member_id: int, event_code: str, key: str) -> None:
+    """Credit the tier growth of the first custom-event rule that fires.
+
+    Decided before the account lock (see the lock order), so under a race a
+    cap may let growth through for an event whose points it then refuses;
+    the growth key (``<key>:growth``) still makes each event count once.
+    """
+    if _existing(key) is not None:
+        return
+    account_id = (
+        Account.objects.filter(member_id=member_id).values_list("pk", flat=True).first()
     )
+    now = timezone.now()
+    for fired in fixed_rules(
+        [RuleKind.CUSTOM_EVENT], account_id=account_id, when=now, event_code=event_code
+    ):
+        rule = fired.rule
+        if rule.growth_value and rule.growth_dimension and rule.growth_source:
+            growth_record(
+                member_id=member_id,
+                dimension=rule.growth_dimension,
+                raw_value=rule.growth_value,
+                source=rule.growth_source,
+                key=f"{key}:growth",
+                occurred_at=now,
+            )
+            return
 
 
 def registration_bonus_award(*, member_id: int) -> LedgerEntry | None:
