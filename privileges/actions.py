@@ -27,6 +27,7 @@ from .exceptions import (
     EventFull,
     EventNotEligible,
     NotEntitled,
+    PrivilegeError,
     QuotaExhausted,
 )
 from .models import (
@@ -457,3 +458,41 @@ def event_participation_growth_record(*, since_days: int | None = None) -> int:
         )
         credited += done is not None
     return credited
+
+
+def privilege_kind_use(
+    *,
+    member_id: int,
+    kind: str,
+    key: str,
+    ref_type: str = "",
+    ref_id: int | None = None,
+) -> PrivilegeUse | None:
+    """Count one use of the member's privilege of ``kind`` where it took effect
+    (a discounted purchase, a booking only open thanks to priority days, an
+    emergency target, an extended warranty), so the usage report sees it.
+
+    Picks the held privilege of that kind with the largest parameter. Returns
+    None, writing nothing, when the member holds none, or when a quota an
+    operator set on it is used up (the benefit was given anyway: counting must
+    never refuse the event it counts). Idempotent per ``key``.
+    """
+    held = [
+        e
+        for e in selectors.member_entitlements(member_id)
+        if e.kind == kind and (e.parameter is None or e.parameter)
+    ]
+    if not held:
+        return None
+    best = max(held, key=lambda e: e.parameter or 0)
+    try:
+        with transaction.atomic():
+            return privilege_use(
+                member_id=member_id,
+                privilege_code=best.code,
+                key=key,
+                ref_type=ref_type,
+                ref_id=ref_id,
+            )
+    except PrivilegeError:
+        return None

@@ -14,6 +14,7 @@ class PrivilegesConfig(AppConfig):
         )
         from members.signals import member_closed
         from points.rewards.registry import register_fulfiller
+        from points.signals import purchase_recorded
         from tiers.registry import register_comparison_rows
         from tiers.signals import points_award_requested
 
@@ -35,6 +36,10 @@ class PrivilegesConfig(AppConfig):
         )
         points_award_requested.connect(
             receivers.count_birthday_gift, dispatch_uid="privileges.birthday_gift"
+        )
+        purchase_recorded.connect(
+            receivers.count_purchase_discount,
+            dispatch_uid="privileges.purchase_discount",
         )
         register_fulfiller(
             "event_ticket",

@@ -37,3 +37,22 @@ def count_birthday_gift(sender, *, member_id, key, source, **kwargs):
 def on_member_closed(sender, *, member_id, **kwargs):
     """The account was closed: free its places at future events."""
     actions.member_event_signups_close(member_id=member_id)
+
+
+def count_purchase_discount(
+    sender, *, purchase_id, member_id, dealer_id=None, **kwargs
+):
+    """A dealer recorded a purchase for a member whose tier has a member
+    discount: the dealer saw that discount through the API and applied it at
+    the till, so the purchase counts as a use of the discount privilege.
+    Runs inside the purchase transaction; never refuses the purchase.
+    """
+    if dealer_id is None:
+        return
+    actions.privilege_kind_use(
+        member_id=member_id,
+        kind=Privilege.Kind.DISCOUNT_PERCENT,
+        key=f"purchase:{purchase_id}:discount",
+        ref_type="points.purchase",
+        ref_id=purchase_id,
+    )
