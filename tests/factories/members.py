@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from members.actions import _code_hash
+from members.actions.codes import _code_hash
 from members.models import (
     Address,
     Dealer,

@@ -14,6 +14,7 @@ from points.models import LedgerEntry
 from points.rewards.models import Voucher
 from privileges.models import PrivilegeUse
 from services import actions
+from services.actions import bookings as booking_actions
 from services.models import Booking, Review, Slot
 from services.selectors import member_export_section
 from tests.factories.rewards import RewardItemFactory, give_points, redeem
@@ -187,14 +188,15 @@ def test_closure_skips_a_booking_that_started_meanwhile_and_cancels_the_rest(
     # given two future bookings, the first of which a technician starts just as
     # the closure gets to it
     started, other = _book(member, slot, address), _book(member, slot, address)
-    real_cancel = actions.booking_cancel
+    real_cancel = booking_actions.booking_cancel
 
     def cancel_after_start(*, booking_id, **kwargs):
         if booking_id == started.pk:
             Booking.objects.filter(pk=booking_id).update(status="in_progress")
         return real_cancel(booking_id=booking_id, **kwargs)
 
-    monkeypatch.setattr(actions, "booking_cancel", cancel_after_start)
+    # member_bookings_close calls the name in its own module, so patch it there
+    monkeypatch.setattr(booking_actions, "booking_cancel", cancel_after_start)
 
     # when the account's bookings are closed
     cancelled = actions.member_bookings_close(member_id=member.pk)
