@@ -65,6 +65,16 @@ def privilege_use(*, member_id: int, privilege_code: str, key: str, ref_id: int)
     )
 
 
+def privilege_kind_use(
+    *, member_id: int, kind: str, key: str, ref_type: str, ref_id: int
+) -> None:
+    """Count a use of the member's privilege of ``kind`` where it took effect
+    (nothing when the member holds none; never refuses the booking)."""
+    privileges_actions.privilege_kind_use(
+        member_id=member_id, kind=kind, key=key, ref_type=ref_type, ref_id=ref_id
+    )
+
+
 def privilege_use_return(*, key: str) -> None:
     privileges_actions.privilege_use_return(key=key)
 

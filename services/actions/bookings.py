@@ -206,7 +206,35 @@ def booking_create(
         if pay_with_points and not booking.free_service and not booking.voucher_code:
             _pay_with_points(booking)
         booking.save()
+        _count_privilege_uses(booking, bypass=bypass)
     return booking
+
+
+def _count_privilege_uses(booking: Booking, *, bypass: bool) -> None:
+    """Count the tier privileges this booking relied on, for the usage report:
+    priority booking when its date lies past the regular window (not for the
+    dispatchers' phone bookings, which ignore the window), the emergency
+    response target for an emergency. Once per booking each (keys).
+    """
+    regular_last = timezone.localdate() + dt.timedelta(
+        days=conf.get("SERVICES_BOOKING_DAYS_AHEAD")
+    )
+    if not bypass and booking.slot.date > regular_last:
+        integrations.privilege_kind_use(
+            member_id=booking.member_id,
+            kind="priority_booking",
+            key=f"booking:{booking.pk}:priority",
+            ref_type="services.booking",
+            ref_id=booking.pk,
+        )
+    if booking.service_type.is_emergency:
+        integrations.privilege_kind_use(
+            member_id=booking.member_id,
+            kind="emergency_response",
+            key=f"booking:{booking.pk}:emergency",
+            ref_type="services.booking",
+            ref_id=booking.pk,
+        )
 
 
 def booking_cancel(
@@ -303,6 +331,7 @@ def booking_reschedule(
             booking.assigned_at = None
         _now_field(booking, "rescheduled_at")
         booking.save()
+        _count_privilege_uses(booking, bypass=actor.is_dispatcher)
     return booking
 
 

@@ -79,7 +79,7 @@ def product_register(
             raise SerialNumberTaken()
         try:
             with transaction.atomic():
-                return RegisteredProduct.objects.create(
+                product = RegisteredProduct.objects.create(
                     member_id=member_id,
                     model=model,
                     serial_number=serial,
@@ -98,6 +98,16 @@ def product_register(
                 )
         except IntegrityError:
             raise SerialNumberTaken() from None
+        if extension:
+            # The warranty extension took effect: count it for the usage report.
+            integrations.privilege_kind_use(
+                member_id=member_id,
+                kind="warranty_extension",
+                key=f"product:{product.pk}:warranty",
+                ref_type="services.product",
+                ref_id=product.pk,
+            )
+        return product
 
 
 def products_installed(*, purchase_id: int, installed_on: dt.date) -> int:
