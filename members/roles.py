@@ -49,6 +49,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "privileges.delete_tiergrant",
         "privileges.add_memberevent",
         "privileges.change_memberevent",
+        "privileges.add_privilegeuse",
     ),
     # Bookings, slots, technicians; reads member contact data to do so.
     SERVICE_DISPATCH: (

@@ -1,8 +1,12 @@
 """The operator console for privileges: catalogue, grants matrix, uses, events, usage."""
 
 import datetime
+import uuid
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -176,8 +180,96 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class OfflineUseForm(forms.Form):
+    """Record a use staff gave off-line (hotline call, trade-in, customisation...)."""
+
+    phone = forms.CharField(label=_("Member's mobile number"), max_length=20)
+    privilege = forms.ModelChoiceField(
+        label=_("Privilege"), queryset=Privilege.objects.filter(is_active=True)
+    )
+    note = forms.CharField(
+        label=_("What was given"),
+        max_length=34,
+        help_text=_('A few words, e.g. "hotline call" or "trade-in 5%".'),
+    )
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_phone(self):
+        from members.models import Member
+        from members.phone import normalize_phone
+
+        phone = normalize_phone(self.cleaned_data["phone"])
+        member = (
+            Member.objects.filter(user__phone=phone, closed_at__isnull=True)
+            .only("pk")
+            .first()
+        )
+        if member is None:
+            raise forms.ValidationError(_("No open member account has this number."))
+        self.member = member
+        return phone
+
+
 @admin.register(PrivilegeUse)
 class PrivilegeUseAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/privileges/privilegeuse/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "record/",
+                self.admin_site.admin_view(self.record_view),
+                name="privileges_privilegeuse_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_record_permission(self, request) -> bool:
+        return request.user.has_perm("privileges.add_privilegeuse")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {})}
+        extra_context["can_record"] = self.has_record_permission(request)
+        return super().changelist_view(request, extra_context)
+
+    def record_view(self, request):
+        """Staff record an off-line use with a note; a double submit records once."""
+        if not self.has_record_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = OfflineUseForm(request.POST)
+            if form.is_valid():
+                privilege = form.cleaned_data["privilege"]
+                try:
+                    use = actions.privilege_use(
+                        member_id=form.member.pk,
+                        privilege_code=privilege.code,
+                        key=f"staff:{form.cleaned_data['token']}",
+                        ref_type=f"staff:{form.cleaned_data['note']}",
+                        ref_id=request.user.pk,
+                    )
+                except PrivilegeError as exc:
+                    form.add_error("privilege", str(exc))
+                else:
+                    self.message_user(
+                        request,
+                        _("Recorded: %(privilege)s for %(member)s.")
+                        % {"privilege": privilege, "member": use.member},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:privileges_privilegeuse_changelist")
+                    )
+        else:
+            form = OfflineUseForm(initial={"token": uuid.uuid4().hex})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Record an off-line privilege use"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/privileges/record_use.html", context)
+
     list_display = (
         "used_at",
         "member",
