@@ -2,30 +2,17 @@
 
 from django.db import migrations
 
-NAME = "members: daily housekeeping"
-TASK = "members.tasks.members_housekeeping"
+from members.beat import schedule_register, schedule_unregister
+
+TASKS = [("members: daily housekeeping", "members.tasks.members_housekeeping", "15", "4")]
 
 
 def register(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="15",
-        hour="4",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.update_or_create(
-        name=NAME, defaults={"task": TASK, "crontab": schedule, "enabled": True}
-    )
+    schedule_register(apps, TASKS)
 
 
 def unregister(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name=NAME
-    ).delete()
+    schedule_unregister(apps, TASKS)
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from members.beat import schedule_register, schedule_unregister
+
 JOBS = [
     # name, task, minute, hour
     ("points: expire due lots", "points.tasks.expire_due_points", "10", "0"),
@@ -12,25 +14,11 @@ JOBS = [
 
 
 def forwards(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute, hour in JOBS:
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="Asia/Shanghai",
-        )
-        PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": schedule, "enabled": True}
-        )
+    schedule_register(apps, JOBS)
 
 
 def backwards(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[j[0] for j in JOBS]).delete()
+    schedule_unregister(apps, JOBS)
 
 
 class Migration(migrations.Migration):

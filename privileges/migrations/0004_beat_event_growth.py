@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from members.beat import schedule_register, schedule_unregister
+
 TASKS = [
     (
         "privileges: event participation growth",
@@ -13,25 +15,11 @@ TASKS = [
 
 
 def register(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute, hour in TASKS:
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone="Asia/Shanghai",
-        )
-        PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": schedule, "enabled": True}
-        )
+    schedule_register(apps, TASKS)
 
 
 def unregister(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[t[0] for t in TASKS]).delete()
+    schedule_unregister(apps, TASKS)
 
 
 class Migration(migrations.Migration):

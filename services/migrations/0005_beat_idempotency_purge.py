@@ -2,29 +2,17 @@
 
 from django.db import migrations
 
-NAME = "services: purge expired dealer API idempotency keys"
-TASK = "services.tasks.purge_idempotency_records"
+from members.beat import schedule_register, schedule_unregister
+
+TASKS = [("services: purge expired dealer API idempotency keys", "services.tasks.purge_idempotency_records", "40", "3")]
 
 
 def forwards(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    schedule, _ = CrontabSchedule.objects.get_or_create(
-        minute="40",
-        hour="3",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Asia/Shanghai",
-    )
-    PeriodicTask.objects.update_or_create(
-        name=NAME, defaults={"task": TASK, "crontab": schedule, "enabled": True}
-    )
+    schedule_register(apps, TASKS)
 
 
 def backwards(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name=NAME).delete()
+    schedule_unregister(apps, TASKS)
 
 
 class Migration(migrations.Migration):

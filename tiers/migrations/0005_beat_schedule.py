@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from members.beat import schedule_register, schedule_unregister
+
 TASKS = [
     # name, task, minute, hour, day_of_month
     ("tiers: nightly recalculation", "tiers.tasks.tiers_nightly_recalculate", "30", "2", "*"),
@@ -12,25 +14,11 @@ TASKS = [
 
 
 def register(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, task, minute, hour, dom in TASKS:
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month=dom,
-            month_of_year="*",
-            timezone="Asia/Shanghai",
-        )
-        PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": schedule, "enabled": True}
-        )
+    schedule_register(apps, TASKS)
 
 
 def unregister(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[t[0] for t in TASKS]).delete()
+    schedule_unregister(apps, TASKS)
 
 
 class Migration(migrations.Migration):
