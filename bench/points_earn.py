@@ -37,9 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _common  # noqa: E402
+from bench._common import filler  # noqa: E402
+
 DB_NAME = "radiator_bench_points"
-SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DSN = f"{SERVER}/{DB_NAME}"
+DSN = _common.dsn(DB_NAME)
 
 
 def parse_args():
@@ -53,66 +55,6 @@ def parse_args():
     p.add_argument("--skip-earn", action="store_true")
     p.add_argument("--skip-expiry", action="store_true")
     return p.parse_args()
-
-
-def ensure_database(rebuild: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
-        ).fetchone()
-        if exists and rebuild:
-            conn.execute(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def setup_django(migrate: bool = False) -> None:
-    os.environ["DATABASE_URL"] = DSN
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-    if migrate:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-
-
-def _filler(table: str, cursor, special: dict[str, str]) -> tuple[str, str]:
-    """Columns and expressions for INSERT ... SELECT: ``special`` plus a neutral
-    value for any other NOT NULL column without a default."""
-    cursor.execute(
-        """
-        SELECT column_name, data_type, is_nullable, column_default
-        FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position
-        """,
-        [table],
-    )
-    neutral = {
-        "boolean": "false",
-        "integer": "0",
-        "smallint": "0",
-        "bigint": "0",
-        "numeric": "0",
-        "text": "''",
-        "character varying": "''",
-        "date": "CURRENT_DATE",
-        "timestamp with time zone": "now()",
-        "jsonb": "'{}'::jsonb",
-        "uuid": "gen_random_uuid()",
-    }
-    cols, exprs = [], []
-    for name, dtype, nullable, default in cursor.fetchall():
-        if name in special:
-            cols.append(name)
-            exprs.append(special[name])
-        elif name != "id" and nullable == "NO" and default is None:
-            cols.append(name)
-            exprs.append(neutral[dtype])
-    return ", ".join(cols), ", ".join(exprs)
 
 
 def build(n: int, lots: int) -> None:
@@ -129,7 +71,7 @@ def build(n: int, lots: int) -> None:
             sys.exit("database holds another size: rerun with --rebuild")
         print(f"building {n:,} members x {lots} lots (one-off) ...", flush=True)
         t0 = time.perf_counter()
-        cols, exprs = _filler(
+        cols, exprs = filler(
             "members_user",
             c,
             {
@@ -145,7 +87,7 @@ def build(n: int, lots: int) -> None:
             f"SELECT g, {exprs} FROM generate_series(1, %s) g",
             [n],
         )
-        cols, exprs = _filler(
+        cols, exprs = filler(
             "members_member",
             c,
             {
@@ -209,7 +151,7 @@ def build(n: int, lots: int) -> None:
 
 
 def _earn_worker_actions(worker: int, seconds: float, members: int, out, start) -> None:
-    setup_django()
+    _common.setup_django(DB_NAME)
     from django.db import connection
 
     from points.actions import points_earn
@@ -386,8 +328,8 @@ def run_expiry() -> dict:
 
 def main():
     args = parse_args()
-    ensure_database(args.rebuild)
-    setup_django(migrate=True)
+    _common.ensure_database(DB_NAME, args.rebuild)
+    _common.setup_django(DB_NAME, migrate=True)
     build(args.members, args.lots)
     if not args.skip_earn:
         run_earn(args.workers, args.seconds, min(args.earn_members, args.members))

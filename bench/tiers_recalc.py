@@ -27,7 +27,6 @@ Targets: nightly <= 60 s and <= 2 x the hand-written statement.
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,8 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _common  # noqa: E402
+from bench._common import filler  # noqa: E402
+
 DB_NAME = "radiator_bench_tiers"
-SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
 def parse_args():
@@ -45,66 +46,6 @@ def parse_args():
     p.add_argument("--rebuild", action="store_true", help="drop and rebuild the data")
     p.add_argument("--repeat", type=int, default=1, help="timed rounds of each")
     return p.parse_args()
-
-
-def ensure_database(rebuild: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
-        ).fetchone()
-        if exists and rebuild:
-            conn.execute(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _filler(table: str, cursor, special: dict[str, str]) -> tuple[str, str]:
-    """Column list and SELECT expressions for an INSERT ... SELECT of bench rows:
-    ``special`` for the columns we care about, a neutral value by type for any
-    other NOT NULL column without a default (whatever other apps added)."""
-    cursor.execute(
-        """
-        SELECT column_name, data_type, is_nullable, column_default
-        FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position
-        """,
-        [table],
-    )
-    neutral = {
-        "boolean": "false",
-        "integer": "0",
-        "smallint": "0",
-        "bigint": "0",
-        "numeric": "0",
-        "text": "''",
-        "character varying": "''",
-        "date": "CURRENT_DATE",
-        "timestamp with time zone": "now()",
-        "jsonb": "'{}'::jsonb",
-        "uuid": "gen_random_uuid()",
-    }
-    cols, exprs = [], []
-    for name, dtype, nullable, default in cursor.fetchall():
-        if name in special:
-            cols.append(name)
-            exprs.append(special[name])
-        elif name != "id" and nullable == "NO" and default is None:
-            cols.append(name)
-            exprs.append(neutral[dtype])
-    return ", ".join(cols), ", ".join(exprs)
 
 
 def build(n: int) -> None:
@@ -124,7 +65,7 @@ def build(n: int) -> None:
         print(f"building {n:,} members (one-off) ...", flush=True)
         t0 = time.perf_counter()
         c.execute("SELECT setseed(0.42)")
-        cols, exprs = _filler(
+        cols, exprs = filler(
             "members_user",
             c,
             {
@@ -140,7 +81,7 @@ def build(n: int) -> None:
             f"SELECT g, {exprs} FROM generate_series(1, %s) g",
             [n],
         )
-        cols, exprs = _filler(
+        cols, exprs = filler(
             "members_member",
             c,
             {
@@ -381,8 +322,8 @@ def snapshot(table: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    ensure_database(args.rebuild)
-    setup_django()
+    _common.ensure_database(DB_NAME, args.rebuild)
+    _common.setup_django(DB_NAME, migrate=True)
     from django.db import connection, transaction
 
     from tiers import actions, conf, recalc
