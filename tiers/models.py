@@ -80,6 +80,17 @@ class Dimension(models.TextChoices):
     LOYALTY = "loyalty", _("Loyalty")
 
 
+def _weight_field(verbose_name, default: str) -> models.DecimalField:
+    """One growth-dimension weight: a percentage, never negative."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+
 class GrowthWeights(models.Model):
     """The operator-editable weights of the four growth dimensions (one row).
 
@@ -88,34 +99,10 @@ class GrowthWeights(models.Model):
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    consumption = models.DecimalField(
-        _("consumption weight (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("50"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    interaction = models.DecimalField(
-        _("interaction weight (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("25"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    social = models.DecimalField(
-        _("social weight (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("12.5"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    loyalty = models.DecimalField(
-        _("loyalty weight (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("12.5"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    consumption = _weight_field(_("consumption weight (%)"), "50")
+    interaction = _weight_field(_("interaction weight (%)"), "25")
+    social = _weight_field(_("social weight (%)"), "12.5")
+    loyalty = _weight_field(_("loyalty weight (%)"), "12.5")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
