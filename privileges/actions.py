@@ -496,3 +496,35 @@ def privilege_kind_use(
             )
     except PrivilegeError:
         return None
+
+
+OFFLINE_NOTE_MAX = 40 - len("staff:")  # PrivilegeUse.ref_type holds "staff:<note>"
+
+
+def privilege_offline_use(
+    *, member_id: int, privilege_code: str, token: str, note: str, staff_user_id: int
+) -> PrivilegeUse:
+    """Record a use staff gave off-line (hotline call, trade-in...).
+
+    ``token`` is the one-off token of the operator's form: a double submit
+    records once. ``note`` (a few words) is kept as the use's type, the staff
+    user as its reference. Same checks as ``privilege_use``; a token already
+    spent on another member or privilege (a form sent again after editing)
+    raises PrivilegeError instead of recording anything.
+    """
+    key = f"staff:{token}"
+    if (
+        PrivilegeUse.objects.filter(key=key)
+        .exclude(member_id=member_id, privilege__code=privilege_code)
+        .exists()
+    ):
+        raise PrivilegeError(
+            _("This form was already used for another record: open a new one.")
+        )
+    return privilege_use(
+        member_id=member_id,
+        privilege_code=privilege_code,
+        key=key,
+        ref_type=f"staff:{note[:OFFLINE_NOTE_MAX]}",
+        ref_id=staff_user_id,
+    )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from members.selectors import member_by_phone
 from tiers import selectors as tier_selectors
 
 from . import actions, portal, selectors
@@ -189,25 +190,17 @@ class OfflineUseForm(forms.Form):
     )
     note = forms.CharField(
         label=_("What was given"),
-        max_length=34,
+        max_length=actions.OFFLINE_NOTE_MAX,
         help_text=_('A few words, e.g. "hotline call" or "trade-in 5%".'),
     )
-    token = forms.CharField(widget=forms.HiddenInput)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def clean_phone(self):
-        from members.models import Member
-        from members.phone import normalize_phone
-
-        phone = normalize_phone(self.cleaned_data["phone"])
-        member = (
-            Member.objects.filter(user__phone=phone, closed_at__isnull=True)
-            .only("pk")
-            .first()
-        )
-        if member is None:
+        member = member_by_phone(self.cleaned_data["phone"])
+        if member is None or member.closed_at is not None:
             raise forms.ValidationError(_("No open member account has this number."))
         self.member = member
-        return phone
+        return member.user.phone
 
 
 @admin.register(PrivilegeUse)
@@ -241,12 +234,12 @@ class PrivilegeUseAdmin(ReadOnlyAdmin):
             if form.is_valid():
                 privilege = form.cleaned_data["privilege"]
                 try:
-                    use = actions.privilege_use(
+                    use = actions.privilege_offline_use(
                         member_id=form.member.pk,
                         privilege_code=privilege.code,
-                        key=f"staff:{form.cleaned_data['token']}",
-                        ref_type=f"staff:{form.cleaned_data['note']}",
-                        ref_id=request.user.pk,
+                        token=form.cleaned_data["token"],
+                        note=form.cleaned_data["note"],
+                        staff_user_id=request.user.pk,
                     )
                 except PrivilegeError as exc:
                     form.add_error("privilege", str(exc))

@@ -83,3 +83,40 @@ def test_analyst_cannot_record_uses(client, member):
     assert client.get(reverse(URL)).status_code == 403
     listing = client.get(reverse("admin:privileges_privilegeuse_changelist"))
     assert reverse(URL) not in listing.content.decode()
+
+
+def test_a_form_resent_for_another_member_is_a_form_error_not_a_crash(
+    ops_client, member, set_tier
+):
+    from tests.factories.members import MemberFactory
+
+    other = MemberFactory()
+    set_tier(member, "silver")
+    set_tier(other, "silver")
+    data = {
+        "phone": member.user.phone,
+        "privilege": _hotline().pk,
+        "note": "hotline call",
+        "token": "same-token",
+    }
+    ops_client.post(reverse(URL), data)
+
+    again = ops_client.post(reverse(URL), {**data, "phone": other.user.phone})
+
+    assert again.status_code == 200 and again.context["form"].errors
+    assert not PrivilegeUse.objects.filter(member=other).exists()
+
+
+def test_an_overlong_token_is_a_form_error(ops_client, member, set_tier):
+    set_tier(member, "silver")
+    data = {
+        "phone": member.user.phone,
+        "privilege": _hotline().pk,
+        "note": "hotline call",
+        "token": "x" * 500,
+    }
+
+    response = ops_client.post(reverse(URL), data)
+
+    assert response.status_code == 200 and response.context["form"].errors
+    assert not PrivilegeUse.objects.exists()
