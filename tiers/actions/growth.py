@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from members.actions import notification_send
 
-from .. import conf, signals
+from .. import conf, selectors, signals
 from ..exceptions import AlreadyTopTier, InvalidGrowth, ReasonRequired, SameTier
 from ..models import Dimension, GrowthEvent, GrowthWeights, Tier, TierChange, TierStatus
 
@@ -38,10 +38,6 @@ def weighted_value(raw: Decimal, dimension: str, weights: GrowthWeights) -> int:
     """Growth value of ``raw`` in ``dimension``: raw x weight%, rounded half up."""
     value = Decimal(raw) * weights.weight(dimension) / Decimal("100")
     return int(value.quantize(_ONE, rounding=ROUND_HALF_UP))
-
-
-def _tiers() -> list[Tier]:
-    return list(Tier.objects.order_by("rank"))
 
 
 def qualified_tier(tiers: list[Tier], growth: int, spend: Decimal) -> Tier:
@@ -252,7 +248,7 @@ def growth_record(
     if not key:
         raise InvalidGrowth(_("A growth record needs an idempotency key."))
     now = timezone.now()
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     with transaction.atomic():
         status = _lock_status(member_id, tiers)
         if GrowthEvent.objects.filter(key=key).exists():
@@ -288,7 +284,7 @@ def purchase_growth_record(
         raise InvalidGrowth(_("A purchase amount cannot be negative."))
     now = timezone.now()
     when = occurred_at or now
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     with transaction.atomic():
         status = _lock_status(member_id, tiers)
         if GrowthEvent.objects.filter(key=key).exists():
@@ -341,7 +337,7 @@ def purchase_growth_reverse(*, member_id: int, amount: Decimal, key: str) -> Non
     if amount <= 0:
         raise InvalidGrowth(_("A refund amount must be positive."))
     now = timezone.now()
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     with transaction.atomic():
         status = _lock_status(member_id, tiers)
         if GrowthEvent.objects.filter(key=key).exists():
@@ -382,7 +378,7 @@ def tier_upgrade_buy(*, member_id: int, key: str) -> TierChange:
     fresh 12-month term; no upgrade gift (the member bought the tier).
     """
     now = timezone.now()
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     with transaction.atomic():
         status = _lock_status(member_id, tiers)
         if (done := TierChange.objects.filter(key=key).first()) is not None:
@@ -413,7 +409,7 @@ def tier_change_manual(
     if not reason:
         raise ReasonRequired()
     now = timezone.now()
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     new_tier = next((t for t in tiers if t.pk == tier_id), None)
     if new_tier is None:
         raise SameTier(_("This tier does not exist."))

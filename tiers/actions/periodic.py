@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from members.actions import notification_send
 from members.models import Member
 
-from .. import conf, recalc, signals
+from .. import conf, recalc, selectors, signals
 from ..models import Dimension, GrowthEvent, Tier, TierChange, TierStatus
 from .growth import (
     _lock_status,
     _notify_change,
-    _tiers,
     weighted_value,
     weights_current,
 )
@@ -99,7 +98,7 @@ def birthday_points_award(*, day: dt.date | None = None) -> int:
         .values_list("pk", flat=True)
     )
     _ensure_statuses(member_ids)
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     done = 0
     for member_id in member_ids:
         with transaction.atomic():
@@ -130,14 +129,6 @@ def birthday_points_award(*, day: dt.date | None = None) -> int:
     return done
 
 
-def _window_at(member_id: int, day: dt.date) -> tuple[int, Decimal]:
-    """Growth and spend that will still count in the window ending on ``day``."""
-    totals = GrowthEvent.objects.filter(
-        member_id=member_id, occurred_at__gte=conf.window_start(day)
-    ).aggregate(g=Sum("weighted_value"), s=Sum("spend"))
-    return totals["g"] or 0, totals["s"] or Decimal("0")
-
-
 def downgrade_warnings_send(*, day: dt.date | None = None) -> int:
     """Warn, once per term, members whose term ends within the warning period
     and who would drop: exactly how much growth or spend keeps their tier.
@@ -146,7 +137,7 @@ def downgrade_warnings_send(*, day: dt.date | None = None) -> int:
     term's last day. Returns how many members were warned.
     """
     day = day or conf.today()
-    tiers = _tiers()
+    tiers = selectors.tiers_ordered()
     candidates = list(
         TierStatus.objects.filter(
             term_ends_on__gte=day,
@@ -160,7 +151,8 @@ def downgrade_warnings_send(*, day: dt.date | None = None) -> int:
     warned = 0
     for member_id, tier_id, term_ends_on in candidates:
         tier = by_id[tier_id]
-        growth, spend = _window_at(member_id, term_ends_on)
+        # what will still count in the window ending on the term's last day
+        growth, spend, _per = selectors.member_growth_in_window(member_id, term_ends_on)
         growth_gap = max(0, tier.retention_growth - growth)
         spend_gap = (
             max(Decimal("0"), tier.retention_spend - spend)
