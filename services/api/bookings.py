@@ -14,7 +14,7 @@ from .. import actions as services_actions
 from ..models import Booking, BookingPhoto
 from .base import DealerViewSet
 from .catalogue import SlotSerializer
-from .common import dealer_customer_or_404
+from .common import MAX_ID, dealer_customer_or_404
 from .customers import CustomerSerializer
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .schema import errors
@@ -31,9 +31,9 @@ class AddressSerializer(serializers.Serializer):
 
 
 class BookingInputSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField(min_value=1)
+    customer_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     service_type = serializers.SlugField(max_length=30, help_text="Service type code.")
-    slot_id = serializers.IntegerField(min_value=1)
+    slot_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     address = AddressSerializer()
     products = serializers.ListField(
         child=serializers.CharField(max_length=60),
@@ -45,7 +45,7 @@ class BookingInputSerializer(serializers.Serializer):
 
 
 class BookingPatchSerializer(serializers.Serializer):
-    slot_id = serializers.IntegerField(min_value=1, required=False)
+    slot_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     notes = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     address = AddressSerializer(required=False)
 
@@ -114,7 +114,9 @@ class BookingFilter(filters.FilterSet):
     service_type = filters.CharFilter(field_name="service_type__code")
     date_from = filters.DateFilter(field_name="slot__date", lookup_expr="gte")
     date_to = filters.DateFilter(field_name="slot__date", lookup_expr="lte")
-    customer_id = filters.NumberFilter(field_name="member_id")
+    customer_id = filters.NumberFilter(
+        field_name="member_id", min_value=1, max_value=MAX_ID
+    )
 
     class Meta:
         model = Booking

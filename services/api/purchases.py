@@ -14,7 +14,7 @@ from points.models import Purchase, PurchaseItem
 from points.selectors import balance_for_member
 
 from .base import DealerViewSet
-from .common import dealer_customer_or_404
+from .common import MAX_ID, dealer_customer_or_404
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .schema import errors
 
@@ -36,7 +36,7 @@ class ItemSerializer(serializers.Serializer):
 
 
 class PurchaseInputSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField(min_value=1)
+    customer_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     order_no = serializers.CharField(max_length=64)
     purchased_at = serializers.DateTimeField(
         help_text="ISO 8601 with offset, e.g. 2026-11-20T15:30:00+08:00."
@@ -137,7 +137,9 @@ class RefundSerializer(serializers.Serializer):
 
 
 class PurchaseFilter(filters.FilterSet):
-    customer_id = filters.NumberFilter(field_name="member_id")
+    customer_id = filters.NumberFilter(
+        field_name="member_id", min_value=1, max_value=MAX_ID
+    )
     date_from = filters.DateFilter(field_name="purchased_at", lookup_expr="date__gte")
     date_to = filters.DateFilter(field_name="purchased_at", lookup_expr="date__lte")
 

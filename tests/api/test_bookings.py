@@ -114,6 +114,22 @@ def test_bad_booking_input_is_400(api, customer, slot):
     assert book(api, customer, slot, slot_id=999999).status_code == 400
 
 
+def test_ids_too_large_for_the_database_are_400_not_500(api, customer, slot):
+    # given a booking, when a client names ids past any database integer
+    booking = book(api, customer, slot).json()
+    huge = 10**30
+    # then every place that takes an id answers 400
+    patched = api.patch(
+        f"/api/v1/bookings/{booking['id']}/", {"slot_id": huge}, format="json"
+    )
+    assert patched.status_code == 400 and "slot_id" in patched.json()
+    assert book(api, customer, slot, slot_id=huge).status_code == 400
+    assert book(api, customer, slot, customer_id=huge).status_code == 400
+    for resource in ("bookings", "purchases"):
+        listed = api.get(f"/api/v1/{resource}/", {"customer_id": huge})
+        assert listed.status_code == 400, resource
+
+
 def test_list_filter_detail_patch_and_cancel(api, customer, slot, region):
     booking = book(api, customer, slot).json()
     listed = api.get(URL, {"status": "requested", "customer_id": customer.pk}).json()
