@@ -32,7 +32,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	PORT=$(PORT) $(PY) manage.py seed_demo
 
 run: seed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -5,6 +5,8 @@ own demo data without members importing it. Safe to run again: nothing is
 duplicated and the printed credentials stay valid.
 """
 
+import os
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command, get_commands
@@ -144,12 +146,14 @@ class Command(BaseCommand):
 
     def _print_credentials(self):
         w = self.stdout.write
+        # `make run PORT=...` passes its port on; a bare seed_demo assumes runserver's.
+        site = f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
         w("")
-        w("Operator console http://127.0.0.1:8000/admin/ (username / password):")
+        w(f"Operator console {site}/admin/ (username / password):")
         w(f"  admin / {ADMIN_PASSWORD}   superuser")
         for username, _name, group in STAFF:
             w(f"  {username} / {DEMO_PASSWORD}   {group}")
-        w("Member portal http://127.0.0.1:8000/accounts/login/ (mobile / password):")
+        w(f"Member portal {site}/accounts/login/ (mobile / password):")
         for phone, name, *_rest in MEMBERS[:3]:
             w(f"  {phone} / {DEMO_PASSWORD}   {name}")
         w(
