@@ -206,7 +206,8 @@ def redemption_cancel(
     (the fulfiller may refuse). Shipped gifts and tier upgrades are not.
     When ``member_id`` is given the member cancels: the redemption must be
     theirs and its vouchers unexpired. A second cancel returns the redemption
-    unchanged (nothing is refunded twice). Raises ``NotCancellable`` (also
+    unchanged (nothing is refunded twice). The points of a closed account are
+    not refunded (as in ``member_rewards_close``). Raises ``NotCancellable`` (also
     with the message of a fulfiller that refuses, e.g. the event has started).
     """
     with transaction.atomic():
@@ -251,7 +252,10 @@ def redemption_cancel(
         if item.stock is not None:
             item.stock += redemption.quantity
             item.save(update_fields=["stock", "updated_at"])
-        if redemption.spend_entry_id is not None:
+        closed = Member.objects.filter(
+            pk=redemption.member_id, closed_at__isnull=False
+        ).exists()
+        if redemption.spend_entry_id is not None and not closed:
             refund = points_reverse(
                 entry_id=redemption.spend_entry_id,
                 reason=_("Reward cancelled: %(item)s × %(quantity)d")
@@ -272,15 +276,16 @@ def redemption_cancel(
                 "refund_entry_id",
             ]
         )
-        transaction.on_commit(
-            partial(
-                _notify_cancelled,
-                redemption.pk,
-                redemption.member_id,
-                item.name,
-                redemption.points,
+        if not closed:
+            transaction.on_commit(
+                partial(
+                    _notify_cancelled,
+                    redemption.pk,
+                    redemption.member_id,
+                    item.name,
+                    redemption.points,
+                )
             )
-        )
     return redemption
 
 

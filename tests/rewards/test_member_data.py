@@ -176,3 +176,31 @@ def test_closure_racing_an_operator_cancel_and_a_dealer_returns_stock_once(postg
     else:
         assert isinstance(dealer_result, VoucherUnavailable)
     assert not isinstance(results[0], Exception)
+
+
+def test_an_operator_cancel_after_closure_returns_stock_but_no_points(
+    member, django_capture_on_commit_callbacks
+):
+    from points.rewards.actions import redemption_cancel
+    from points.selectors import balance_for_member
+
+    # given a closed member whose unshipped gift is still placed (the closure
+    # receivers have not run yet)
+    give_points(member, 1000)
+    gift_item = RewardItemFactory(gift=True, points_price=300, stock=5)
+    gift = redeem(member, gift_item)
+    member_close(member_id=member.pk)
+    balance = balance_for_member(member.pk)
+
+    # when an operator cancels the gift
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        redemption_cancel(redemption_id=gift.pk, reason="operator")
+
+    # then the stock is back, but no points go back to the closed account
+    gift.refresh_from_db()
+    gift_item.refresh_from_db()
+    assert gift.status == "cancelled" and gift.refund_entry_id is None
+    assert gift_item.stock == 5
+    assert balance_for_member(member.pk) == balance
+    assert not LedgerEntry.objects.filter(reverses_id=gift.spend_entry_id).exists()
+    assert not any("_notify_cancelled" in repr(c) for c in callbacks)
