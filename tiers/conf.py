@@ -74,6 +74,11 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
+def sign_in_key(member_id: int, day: dt.date | None = None) -> str:
+    """Idempotency key of a member's daily sign-in (one per local calendar day)."""
+    return f"sign-in:{member_id}:{(day or today()).isoformat()}"
+
+
 def window_first_day(day: dt.date | None = None) -> dt.date:
     """The first day of the qualification window that ends on ``day`` (inclusive).
 

@@ -118,9 +118,7 @@ def member_tier_overview(member_id: int) -> TierOverview:
         .select_related("from_tier", "to_tier")
         .order_by("-created_at", "-id")[:20]
     )
-    signed = GrowthEvent.objects.filter(
-        key=f"sign-in:{member_id}:{day.isoformat()}"
-    ).exists()
+    signed = GrowthEvent.objects.filter(key=conf.sign_in_key(member_id, day)).exists()
     return TierOverview(
         tier=tier,
         since=status.since if status else None,

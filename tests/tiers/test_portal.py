@@ -74,12 +74,14 @@ def test_my_tier_page_shows_what_retention_needs_and_history(
 
 def test_sign_in_button_gives_growth_once_a_day(member_client, member, tiers):
     url = reverse("tiers:sign_in")
+    assert not member_client.get(reverse("tiers:me")).context["o"].signed_in_today
     first = member_client.post(url)
     second = member_client.post(url)
     assert first.status_code == second.status_code == 302
     assert TierStatus.objects.get(member=member).window_growth > 0
     assert member_client.get(url).status_code == 405
     assert member.growth_events.count() == 1
+    assert member_client.get(reverse("tiers:me")).context["o"].signed_in_today
 
 
 def test_my_tier_needs_a_signed_in_member(client, staff_user):

@@ -366,7 +366,7 @@ def sign_in_record(*, member_id: int) -> GrowthEvent | None:
         dimension=Dimension.INTERACTION,
         raw_value=conf.raw_value("sign_in"),
         source=Source.SIGN_IN,
-        key=f"sign-in:{member_id}:{conf.today().isoformat()}",
+        key=conf.sign_in_key(member_id),
     )
 
 
