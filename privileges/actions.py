@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from members.actions import notification_send
 from members.models import Member
 from tiers import selectors as tier_selectors
+from tiers.actions import growth_record
 
 from . import selectors
 from .exceptions import (
@@ -424,13 +426,11 @@ def event_participation_growth_record(*, since_days: int | None = None) -> int:
     cancelled before the event earns nothing. Returns how many sign-ups were
     credited by this run.
     """
-    from django.conf import settings
-
-    from tiers.actions import growth_record
-
     raw = getattr(settings, "PRIVILEGES_EVENT_GROWTH", 30)
-    lookback = since_days or getattr(
-        settings, "PRIVILEGES_EVENT_GROWTH_LOOKBACK_DAYS", 7
+    lookback = (
+        since_days
+        if since_days is not None
+        else getattr(settings, "PRIVILEGES_EVENT_GROWTH_LOOKBACK_DAYS", 7)
     )
     now = timezone.now()
     signups = (
@@ -485,15 +485,14 @@ def privilege_kind_use(
     if not held:
         return None
     best = max(held, key=lambda e: e.parameter or 0)
-    try:
-        with transaction.atomic():
-            return privilege_use(
-                member_id=member_id,
-                privilege_code=best.code,
-                key=key,
-                ref_type=ref_type,
-                ref_id=ref_id,
-            )
+    try:  # privilege_use rolls back its own block (a savepoint) when it refuses
+        return privilege_use(
+            member_id=member_id,
+            privilege_code=best.code,
+            key=key,
+            ref_type=ref_type,
+            ref_id=ref_id,
+        )
     except PrivilegeError:
         return None
 

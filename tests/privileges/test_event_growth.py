@@ -68,6 +68,18 @@ def test_event_still_running_or_to_come_earns_nothing_yet(member):
     assert not GrowthEvent.objects.filter(member=member, source="activity").exists()
 
 
+def test_a_missed_run_is_caught_up_within_the_lookback_only(member, settings):
+    settings.PRIVILEGES_EVENT_GROWTH_LOOKBACK_DAYS = 7
+    _, _, later = _attended_event(member)
+
+    with time_machine.travel(later + datetime.timedelta(days=8), tick=False):
+        too_late = actions.event_participation_growth_record()
+    with time_machine.travel(later + datetime.timedelta(days=3), tick=False):
+        caught_up = actions.event_participation_growth_record()
+
+    assert too_late == 0 and caught_up == 1
+
+
 def test_growth_task_is_on_the_beat_schedule():
     from django_celery_beat.models import PeriodicTask
 

@@ -6,9 +6,11 @@ import pytest
 from django.utils import timezone
 
 from points.actions import purchase_record
-from privileges import actions, selectors
-from privileges.models import Privilege, PrivilegeUse
+from privileges import actions
+from privileges.models import Privilege, PrivilegeUse, TierGrant
 from tests.factories.members import DealerFactory
+from tests.factories.privileges import PrivilegeFactory, TierGrantFactory
+from tiers.models import Tier
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,15 @@ def test_member_without_a_discount_or_a_purchase_without_dealer_counts_nothing(
 
 def test_counting_a_kind_is_idempotent_and_takes_the_best_parameter(member, set_tier):
     set_tier(member, "diamond")
+    diamond = Tier.objects.get(code="diamond")
+    smaller, larger = (
+        TierGrantFactory(
+            tier=diamond,
+            value=months,
+            privilege=PrivilegeFactory(kind=Privilege.Kind.WARRANTY_EXTENSION),
+        ).privilege
+        for months in ("6", "36")
+    )
 
     first = actions.privilege_kind_use(
         member_id=member.pk, kind=Privilege.Kind.WARRANTY_EXTENSION, key="w1"
@@ -71,13 +82,21 @@ def test_counting_a_kind_is_idempotent_and_takes_the_best_parameter(member, set_
 
     assert first.pk == again.pk
     assert PrivilegeUse.objects.filter(key="w1").count() == 1
-    held = [
-        e
-        for e in selectors.member_entitlements(member.pk)
-        if e.kind == Privilege.Kind.WARRANTY_EXTENSION
-    ]
-    best = max(held, key=lambda e: e.parameter)
-    assert first.privilege.code == best.code
+    assert first.privilege == larger != smaller
+
+
+def test_a_used_up_quota_never_refuses_the_purchase_it_counts(member, set_tier):
+    set_tier(member, "gold")
+    TierGrant.objects.filter(
+        tier__code="gold", privilege__kind=Privilege.Kind.DISCOUNT_PERCENT
+    ).update(quota=1)
+    dealer = DealerFactory()
+
+    _buy(member, dealer, "Q-1")
+    second = _buy(member, dealer, "Q-2")
+
+    assert second.pk is not None
+    assert PrivilegeUse.objects.filter(ref_type="points.purchase").count() == 1
 
 
 def test_counting_a_kind_the_member_does_not_hold_writes_nothing(member):
