@@ -496,7 +496,7 @@ def purchase_refund(
                     (purchase.points_redeemed * share).to_integral_value(ROUND_FLOOR)
                 )
             )
-            back = back_total - (purchase.points_redeemed - _left(redeem))
+            back = back_total - (purchase.points_redeemed - reversible_points(redeem))
             if back > 0:
                 points_reverse(
                     entry_id=redeem.pk,
@@ -505,7 +505,7 @@ def purchase_refund(
                     points=back,
                     actor_id=actor_id,
                 )
-        if full and referral is not None and _left(referral) > 0:
+        if full and referral is not None and reversible_points(referral) > 0:
             points_reverse(
                 entry_id=referral.pk,
                 reason=_("Referral reward taken back: the first purchase was refunded"),
@@ -525,10 +525,6 @@ def purchase_refund(
             ]
         )
     return purchase
-
-
-def _left(entry: LedgerEntry) -> int:
-    return reversible_points(entry)
 
 
 def release_due_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
