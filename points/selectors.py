@@ -52,11 +52,16 @@ def next_expiry(account_id: int | None, *, now=None) -> tuple[int, dt.datetime |
     return points, first
 
 
-def summary_for_member(member_id: int) -> PointsSummary:
-    account = next(
+def _account(member_id: int) -> Account | None:
+    """The member's account (id and balance only); None before the first entry."""
+    return next(
         iter(Account.objects.filter(member_id=member_id).only("id", "balance")[:1]),
         None,
     )
+
+
+def summary_for_member(member_id: int) -> PointsSummary:
+    account = _account(member_id)
     balance = account.balance if account else 0
     points, at = next_expiry(account.pk if account else None)
     return PointsSummary(
@@ -92,10 +97,7 @@ def home_card_context(request) -> dict:
 
 def member_export_section(member) -> dict:
     """The points part of the member's data export (``/me/export/``): 4 queries."""
-    account = next(
-        iter(Account.objects.filter(member_id=member.pk).only("id", "balance")[:1]),
-        None,
-    )
+    account = _account(member.pk)
     balance = account.balance if account else 0
     lots = Lot.objects.filter(account=account).order_by("earned_at", "id")
     entries = LedgerEntry.objects.filter(account=account).order_by("created_at", "id")
