@@ -5,7 +5,6 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -32,7 +31,7 @@ class StockAlertFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "low":
-            return queryset.filter(stock__isnull=False, stock__lte=F("stock_alert_at"))
+            return queryset.low_stock()
         if self.value() == "out":
             return queryset.filter(stock=0)
         if self.value() == "unlimited":

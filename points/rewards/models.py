@@ -39,6 +39,10 @@ class RewardItemQuerySet(models.QuerySet):
             & (Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=now))
         )
 
+    def low_stock(self):
+        """Items with a limited stock at or below their alert level."""
+        return self.filter(stock__isnull=False, stock__lte=models.F("stock_alert_at"))
+
 
 class RewardItem(models.Model):
     """Something a member can buy with points."""

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from tiers.models import Tier
@@ -167,11 +167,7 @@ def home_card_counts(member_id: int) -> dict:
 
 
 def low_stock_items():
-    return RewardItem.objects.filter(
-        is_active=True,
-        stock__isnull=False,
-        stock__lte=F("stock_alert_at"),
-    )
+    return RewardItem.objects.filter(is_active=True).low_stock()
 
 
 EXPORT_HEADER = [
