@@ -117,12 +117,13 @@ class TierStatusAdmin(admin.ModelAdmin):
                         self.message_user(
                             request, f"#{member_id}: {exc.message}", messages.WARNING
                         )
-                self.message_user(
-                    request,
-                    gettext("%(count)d member(s) moved to %(tier)s.")
-                    % {"count": done, "tier": form.cleaned_data["tier"]},
-                    messages.SUCCESS,
-                )
+                if done:
+                    self.message_user(
+                        request,
+                        gettext("%(count)d member(s) moved to %(tier)s.")
+                        % {"count": done, "tier": form.cleaned_data["tier"]},
+                        messages.SUCCESS,
+                    )
                 return None
         form = form or ManualTierChangeForm()
         return TemplateResponse(

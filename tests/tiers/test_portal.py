@@ -142,6 +142,24 @@ def test_admin_manual_change_requires_a_reason_and_records_it(
     assert Notification.objects.filter(member_id=status.pk).exists()
 
 
+def test_admin_manual_change_to_the_same_tier_warns_and_claims_no_success(
+    admin_client_, tiers
+):
+    status = TierStatusFactory(tier=tiers["silver"])
+    url = reverse("admin:tiers_tierstatus_changelist")
+    base = {"action": "change_tier", "_selected_action": [status.pk], "apply": "1"}
+
+    bogus = admin_client_.post(url, {**base, "tier": "abc", "reason": "x"})
+    assert bogus.status_code == 200  # form error, no 500
+    response = admin_client_.post(
+        url, {**base, "tier": tiers["silver"].pk, "reason": "Recheck"}, follow=True
+    )
+
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert levels == ["warning"]
+    assert not TierChange.objects.exists()
+
+
 @pytest.mark.parametrize(
     "name",
     [
