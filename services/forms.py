@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import BookingPhoto
 
+# The largest primary key a client may name (portal forms and the dealer API):
+# a bigger number is a form error / 400, not a database overflow (SQLite
+# refuses integers past 64 bits).
+MAX_ID = 2**31 - 1
+
 
 class AddressForm(forms.Form):
     recipient = forms.CharField(label=_("Recipient"), max_length=60)
@@ -16,7 +21,9 @@ class AddressForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    slot_id = forms.IntegerField(widget=forms.HiddenInput)
+    slot_id = forms.IntegerField(
+        min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     notes = forms.CharField(
         label=_("Notes for the technician"),
         max_length=1000,
@@ -30,7 +37,7 @@ class BookingForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    slot_id = forms.IntegerField(label=_("New slot"))
+    slot_id = forms.IntegerField(label=_("New slot"), min_value=1, max_value=MAX_ID)
 
 
 class CancelForm(forms.Form):

@@ -11,10 +11,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from .. import actions as services_actions
+from ..forms import MAX_ID
 from ..models import Booking, BookingPhoto
 from .base import DealerViewSet
 from .catalogue import SlotSerializer
-from .common import MAX_ID, dealer_customer_or_404
+from .common import dealer_customer_or_404
 from .customers import CustomerSerializer
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .schema import errors

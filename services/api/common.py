@@ -5,10 +5,6 @@ from rest_framework import exceptions
 
 from .selectors import customer_of_dealer
 
-# The largest primary key a client may name: a bigger number is a 400, not a
-# database overflow (SQLite refuses integers past 64 bits).
-MAX_ID = 2**31 - 1
-
 
 def dealer_customer_or_404(*, dealer_id: int, member_id: int):
     """The dealer's customer; another dealer's (or no) customer is 404."""

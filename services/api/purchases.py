@@ -13,8 +13,9 @@ from points.actions import purchase_preview, purchase_record, purchase_refund
 from points.models import Purchase, PurchaseItem
 from points.selectors import balance_for_member
 
+from ..forms import MAX_ID
 from .base import DealerViewSet
-from .common import MAX_ID, dealer_customer_or_404
+from .common import dealer_customer_or_404
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .schema import errors
 

@@ -159,6 +159,28 @@ def test_member_reschedules(member_client, member, slot, address):
     assert Booking.objects.get(pk=booking.pk).slot_id == later.pk
 
 
+def test_slot_ids_too_large_for_the_database_are_form_errors_not_500(
+    member_client, member, slot, address
+):
+    # given a booking and a member who tampers with the hidden slot id
+    booking = _book(member, slot, address)
+    home = AddressFactory(member=member, city="北京")
+    huge = 10**30
+
+    # when the slot id is past any database integer, then the form refuses it
+    moved = member_client.post(
+        reverse("services:booking_reschedule", args=[booking.pk]), {"slot_id": huge}
+    )
+    assert moved.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).slot_id == slot.pk
+    created = member_client.post(
+        f"{reverse('services:booking_new')}?service=annual_check&address={home.pk}",
+        {"slot_id": huge},
+    )
+    assert created.status_code == 400
+    assert Booking.objects.count() == 1
+
+
 def test_products_page_registers_by_serial_and_shows_warranty_end(
     member_client, member, django_assert_max_num_queries
 ):
