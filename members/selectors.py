@@ -3,7 +3,7 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from .models import Address, Member, Notification, PhoneCode
+from .models import Address, Member, Notification
 from .phone import normalize_phone
 from .portal import export_sections
 
@@ -121,7 +121,3 @@ def member_export(member: Member) -> dict:
     for section in export_sections:
         data[section.name] = section.collect(member)
     return data
-
-
-def phone_codes_recent(phone: str, limit: int = 10) -> QuerySet[PhoneCode]:
-    return PhoneCode.objects.filter(phone=phone).order_by("-created_at")[:limit]
