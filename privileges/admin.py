@@ -125,10 +125,11 @@ class PrivilegeAdmin(admin.ModelAdmin):
         try:
             year = int(request.GET.get("year", this_year))
             since = timezone.make_aware(datetime.datetime(year, 1, 1))
+            until = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
         except (TypeError, ValueError, OverflowError):
             year = this_year
             since = timezone.make_aware(datetime.datetime(year, 1, 1))
-        until = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+            until = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
         tiers, rows = selectors.usage_report(since=since, until=until)
         context = {
             **self.admin_site.each_context(request),

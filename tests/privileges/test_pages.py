@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from privileges import actions
 from privileges.models import EventSignup, PrivilegeUse
@@ -182,11 +183,13 @@ def test_admin_usage_report_counts_uses_per_tier(
     assert not regular.granted
 
 
-def test_admin_usage_report_bad_year_falls_back(admin_client_):
+@pytest.mark.parametrize("year", ["abc", "0", "9999", "99999999999999999999"])
+def test_admin_usage_report_bad_year_falls_back(admin_client_, year):
     response = admin_client_.get(
-        reverse("admin:privileges_privilege_usage") + "?year=abc"
+        reverse("admin:privileges_privilege_usage") + f"?year={year}"
     )
     assert response.status_code == 200
+    assert response.context["year"] == timezone.localdate().year
 
 
 @pytest.mark.parametrize(
