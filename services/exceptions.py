@@ -50,6 +50,11 @@ class InvalidAddress(ServiceError):
     field = "address"
 
 
+class NotesTooLong(ServiceError):
+    default_message = _("Notes can be at most 1,000 characters.")
+    field = "notes"
+
+
 class InvalidTransition(ServiceError):
     default_message = _("This booking cannot be changed that way now.")
     field = "status"

@@ -26,6 +26,7 @@ from ..exceptions import (
     InvalidAddress,
     InvalidTransition,
     NotAllowed,
+    NotesTooLong,
     OutsideBookingWindow,
     OutsideServiceArea,
     ServiceNotAvailable,
@@ -49,6 +50,8 @@ from ._common import (
     _now_field,
 )
 from .slots import _lock_slots, _release_capacity, _take_capacity, booking_window
+
+NOTES_MAX_LENGTH = Booking._meta.get_field("notes").max_length
 
 # Stored as the cancel reason of bookings cancelled because the account closed.
 CLOSURE_REASON = gettext_lazy("Account closed")
@@ -109,6 +112,13 @@ def _check_cutoff(actor: Actor, booking: Booking) -> None:
         )
 
 
+def _checked_notes(notes: str) -> str:
+    """Notes as given; NotesTooLong rather than cutting off what was sent."""
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise NotesTooLong()
+    return notes
+
+
 def booking_create(
     *,
     member_id: int,
@@ -162,7 +172,7 @@ def booking_create(
         )
     snapshot = _resolve_address(member, address, address_id)
     bypass = source == Booking.Source.ADMIN and actor.is_dispatcher
-    notes = (notes or "")[:1000]
+    notes = _checked_notes(notes or "")
 
     with transaction.atomic():
         slot = (
@@ -356,7 +366,7 @@ def booking_details_update(
             )
         fields = ["updated_at"]
         if notes is not None:
-            booking.notes = notes[:1000]
+            booking.notes = _checked_notes(notes)
             fields.append("notes")
         if address is not None:
             member = Member.objects.get(pk=booking.member_id)

@@ -84,6 +84,18 @@ def test_slots_list_only_bookable_ones(api, region):
     assert api.get("/api/v1/slots/", {"date_from": later}).json()["count"] == 0
 
 
+def test_notes_and_serials_too_long_together_are_400_and_nothing_is_booked(
+    api, customer, slot
+):
+    serials = [f"SN-{i:04d}-{'X' * 50}" for i in range(50)]
+
+    response = book(api, customer, slot, notes="带梯子" * 100, products=serials)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["notes"]
+    assert not Booking.objects.exists()
+
+
 def test_booking_an_installation_returns_201_with_slot_and_customer(
     api, customer, slot
 ):
