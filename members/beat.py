@@ -30,8 +30,11 @@ def schedule_register(apps, tasks) -> None:
             month_of_year="*",
             timezone=TIMEZONE,
         )
+        # A task an operator switched off stays off when this runs again.
         PeriodicTask.objects.update_or_create(
-            name=name, defaults={"task": task, "crontab": schedule, "enabled": True}
+            name=name,
+            defaults={"task": task, "crontab": schedule},
+            create_defaults={"task": task, "crontab": schedule, "enabled": True},
         )
 
 

@@ -32,22 +32,3 @@ def assert_invariants(account_id: int | None = None) -> None:
 @pytest.fixture
 def invariants():
     return assert_invariants
-
-
-@pytest.fixture
-def migration_data(db):
-    """Re-create the data migrations' rows (tiers, weights, default rules).
-
-    A transactional test starts after an earlier one emptied every table.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    for module in (
-        "tiers.migrations.0002_default_tiers",
-        "tiers.migrations.0004_default_weights",
-        "points.migrations.0003_default_rules",
-    ):
-        mod = importlib.import_module(module)
-        (getattr(mod, "create", None) or mod.forwards)(apps, None)

@@ -118,7 +118,7 @@ def test_concurrent_spends_and_reversal_keep_invariants(member, postgres):
 
 
 def test_concurrent_purchases_with_one_order_number_record_one(
-    member, dealer, postgres, migration_data
+    member, dealer, postgres
 ):
     from decimal import Decimal
 

@@ -32,9 +32,7 @@ def _steep_tiers():
         tier.save()
 
 
-def test_concurrent_purchases_and_upgrade_gifts_do_not_deadlock(
-    member, postgres, migration_data
-):
+def test_concurrent_purchases_and_upgrade_gifts_do_not_deadlock(member, postgres):
     _steep_tiers()
 
     def op(i):
@@ -71,9 +69,7 @@ def test_concurrent_purchases_and_upgrade_gifts_do_not_deadlock(
     assert_invariants()
 
 
-def test_concurrent_refunds_and_upgrade_gifts_do_not_deadlock(
-    member, postgres, migration_data
-):
+def test_concurrent_refunds_and_upgrade_gifts_do_not_deadlock(member, postgres):
     _steep_tiers()
     purchases = [
         actions.purchase_record(

@@ -1,8 +1,6 @@
 import datetime as dt
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from services import integrations
@@ -12,27 +10,6 @@ from tests.factories.services import (
     SlotFactory,
     TechnicianFactory,
 )
-
-# Data migrations whose rows these tests rely on. A transactional test (any
-# app's) flushes every table when it ends, so they are re-applied when missing.
-_DEFAULT_DATA = (
-    ("tiers.Tier", "tiers.migrations.0002_default_tiers", "create"),
-    ("tiers.GrowthWeights", "tiers.migrations.0004_default_weights", "create"),
-    ("points.EarningRule", "points.migrations.0003_default_rules", "forwards"),
-    ("privileges.Privilege", "privileges.migrations.0002_default_catalogue", "create"),
-    (
-        "services.ServiceType",
-        "services.migrations.0002_default_service_types",
-        "create",
-    ),
-)
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(db):
-    for model, module, fn in _DEFAULT_DATA:
-        if not apps.get_model(model).objects.exists():
-            getattr(import_module(module), fn)(apps, None)
 
 
 @pytest.fixture(autouse=True)
