@@ -27,7 +27,7 @@ def _attended_event(*members, hours_ago=3):
 
 
 def test_attending_an_event_credits_activity_growth_once(member, settings):
-    settings.PRIVILEGES_EVENT_GROWTH = 30
+    settings.PRIVILEGES_EVENT_GROWTH = 45
     _, signups, later = _attended_event(member)
 
     with time_machine.travel(later, tick=False):
@@ -38,7 +38,7 @@ def test_attending_an_event_credits_activity_growth_once(member, settings):
     assert first == 1 and second == 0
     assert events.count() == 1
     event = events.get()
-    assert event.dimension == "interaction"
+    assert event.dimension == "interaction" and event.raw_value == 45
     assert event.key == f"privileges:event-attended:{signups[0].pk}"
 
 
